@@ -1,0 +1,25 @@
+//! `orm-core`: models, engine, session and queries.
+#![forbid(unsafe_code)]
+
+// Lets the derive's `::orm_core` paths resolve inside this crate's own tests and doc tests.
+extern crate self as orm_core;
+
+pub mod error;
+pub mod model;
+pub mod query;
+pub mod schema;
+pub mod value;
+
+pub use error::{ConstraintKind, ConstraintViolation, Error, Result};
+pub use model::Model;
+pub use orm_derive::Model;
+pub use query::Column;
+pub use schema::Metadata;
+pub use value::{SqlType, ToValue, Value, ValueError};
+
+/// Items used by the code `#[derive(Model)]` generates. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::model::decode_field;
+    pub use inventory;
+}

@@ -1,0 +1,80 @@
+//! The [`Model`] trait that `#[derive(Model)]` implements.
+
+use crate::error::Result;
+use crate::schema::TableDef;
+use crate::value::{Value, ValueError};
+
+/// A struct mapped to a table. Derive it with `#[derive(Model)]`; implementing it by hand is possible but
+/// rarely useful.
+///
+/// Columns are addressed by their position in [`TableDef::columns`], which is the order of the
+/// struct's fields (skipped fields excluded).
+pub trait Model: Sized + Send + 'static {
+    /// The table name (the snake_case struct name unless overridden).
+    const TABLE_NAME: &'static str;
+    /// The primary key column names.
+    const PRIMARY_KEY: &'static [&'static str];
+    /// The column names, in order.
+    const COLUMNS: &'static [&'static str];
+
+    /// The table metadata: columns, keys, indexes, constraints.
+    fn table() -> &'static TableDef;
+
+    /// Every column's value, in order.
+    fn to_values(&self) -> Vec<Value>;
+
+    /// The value of the column at `index`.
+    fn column_value(&self, index: usize) -> Value;
+
+    /// Writes the value of the column at `index` (a generated key, a server default read back, a
+    /// foreign key filled in at flush).
+    ///
+    /// # Errors
+    ///
+    /// A [`ValueError`] when the value does not fit the field.
+    fn set_column_value(&mut self, index: usize, value: Value) -> Result<(), ValueError>;
+
+    /// Builds an object from every column's value, in order.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Decode`] naming the table and the column that did not fit.
+    fn from_values(values: Vec<Value>) -> Result<Self>;
+
+    /// Fills Rust-side defaults of optional fields that are still `None`; called before an INSERT.
+    fn apply_insert_defaults(&mut self) {}
+
+    /// Applies `on_update` functions; called before an UPDATE of a changed row.
+    fn apply_update_hooks(&mut self) {}
+
+    /// The positions of the primary key columns.
+    fn primary_key_indexes() -> &'static [usize];
+
+    /// The primary key values, in key order.
+    fn primary_key_values(&self) -> Vec<Value> {
+        Self::primary_key_indexes()
+            .iter()
+            .map(|&i| self.column_value(i))
+            .collect()
+    }
+}
+
+/// Decodes one field for generated code, turning a [`ValueError`] into [`crate::Error::Decode`]
+/// naming the table and the column.
+#[doc(hidden)]
+pub fn decode_field<T: crate::SqlType>(
+    table: &str,
+    column: &str,
+    value: Option<Value>,
+) -> Result<T> {
+    let value = value.ok_or_else(|| crate::Error::Decode {
+        table: table.to_owned(),
+        column: column.to_owned(),
+        message: "the row has fewer columns than the model".to_owned(),
+    })?;
+    T::from_value(value).map_err(|e| crate::Error::Decode {
+        table: table.to_owned(),
+        column: column.to_owned(),
+        message: e.0,
+    })
+}

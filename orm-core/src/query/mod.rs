@@ -1,0 +1,5 @@
+//! The typed query builder.
+
+mod column;
+
+pub use column::Column;

@@ -1,0 +1,14 @@
+//! Schema metadata: tables, columns, column types, indexes, constraints and foreign keys.
+//!
+//! The derive builds these for each model; `orm-migrate` builds the same types from a live database
+//! and from migration files, so the two can be compared.
+
+mod column;
+mod metadata;
+mod naming;
+mod table;
+
+pub use column::{ColumnDef, ColumnType, DefaultExpr};
+pub use metadata::{Metadata, ModelEntry};
+pub use naming::{check_name, foreign_key_name, index_name, unique_name};
+pub use table::{CheckDef, FkAction, ForeignKeyDef, IndexDef, TableDef, UniqueDef};

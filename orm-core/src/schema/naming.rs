@@ -1,0 +1,43 @@
+//! The naming convention for indexes and constraints (`ix_`, `uq_`, `fk_`, `ck_`), the one the seed
+//! walkthrough shows (`ix_user_username`). Every name can be overridden on the model.
+
+/// `ix_<table>_<col1>_<col2>`.
+pub fn index_name(table: &str, columns: &[impl AsRef<str>]) -> String {
+    format!("ix_{table}_{}", join(columns))
+}
+
+/// `uq_<table>_<col1>_<col2>`.
+pub fn unique_name(table: &str, columns: &[impl AsRef<str>]) -> String {
+    format!("uq_{table}_{}", join(columns))
+}
+
+/// `fk_<table>_<col1>_<referred table>`.
+pub fn foreign_key_name(table: &str, columns: &[impl AsRef<str>], referred: &str) -> String {
+    format!("fk_{table}_{}_{referred}", join(columns))
+}
+
+/// `ck_<table>_<label>`.
+pub fn check_name(table: &str, label: &str) -> String {
+    format!("ck_{table}_{label}")
+}
+
+fn join(columns: &[impl AsRef<str>]) -> String {
+    columns
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_convention() {
+        assert_eq!(index_name("user", &["username"]), "ix_user_username");
+        assert_eq!(unique_name("student", &["firstname", "lastname"]), "uq_student_firstname_lastname");
+        assert_eq!(foreign_key_name("post", &["user_id"], "user"), "fk_post_user_id_user");
+        assert_eq!(check_name("student", "age"), "ck_student_age");
+    }
+}

@@ -1,0 +1,1 @@
+//! Test support: database fixtures for SQLite and PostgreSQL.
