@@ -2,14 +2,20 @@
 #![forbid(unsafe_code)]
 
 // Lets the derive's `::orm_core` paths resolve inside this crate's own tests and doc tests.
+#[allow(unused_extern_crates)] // used by derive-generated code, which the lint cannot see
 extern crate self as orm_core;
 
+pub mod backend;
+pub mod dialect;
+pub mod engine;
 pub mod error;
 pub mod model;
 pub mod query;
 pub mod schema;
 pub mod value;
 
+pub use dialect::{Dialect, DialectKind};
+pub use engine::{Connection, Engine, EngineBuilder, StatementEvent, StatementLog};
 pub use error::{ConstraintKind, ConstraintViolation, Error, Result};
 pub use model::Model;
 pub use orm_derive::Model;

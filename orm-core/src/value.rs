@@ -292,9 +292,13 @@ impl SqlType for NaiveDate {
 /// Parses the text forms SQLite holds: ours (`2024-01-02 03:04:05.000000`), `CURRENT_TIMESTAMP`'s
 /// (`2024-01-02 03:04:05`) and ISO 8601 with a `T`.
 fn parse_naive_datetime(s: &str) -> Option<NaiveDateTime> {
-    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
 }
 
 /// Parses a timestamp with an offset; text without one (`CURRENT_TIMESTAMP` on SQLite) is UTC.
@@ -317,9 +321,8 @@ impl SqlType for NaiveDateTime {
         match value {
             Value::DateTime(d) => Ok(d),
             Value::DateTimeUtc(d) => Ok(d.naive_utc()),
-            Value::Text(s) => {
-                parse_naive_datetime(&s).ok_or_else(|| ValueError(format!("invalid datetime {s:?}")))
-            }
+            Value::Text(s) => parse_naive_datetime(&s)
+                .ok_or_else(|| ValueError(format!("invalid datetime {s:?}"))),
             v => Err(ValueError::mismatch("datetime", &v)),
         }
     }
@@ -421,7 +424,11 @@ mod tests {
             "2024-01-02T03:04:05Z",
             "2024-01-02 05:04:05+02:00",
         ] {
-            assert_eq!(DateTime::<Utc>::from_value(Value::Text(s.into())), Ok(t), "{s}");
+            assert_eq!(
+                DateTime::<Utc>::from_value(Value::Text(s.into())),
+                Ok(t),
+                "{s}"
+            );
         }
         assert!(DateTime::<Utc>::from_value(Value::Text("yesterday".into())).is_err());
     }

@@ -37,7 +37,10 @@ pub enum ColumnType {
 impl ColumnType {
     /// True for the integer types (the ones that can autoincrement).
     pub fn is_integer(&self) -> bool {
-        matches!(self, ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt)
+        matches!(
+            self,
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt
+        )
     }
 }
 

@@ -35,7 +35,11 @@ impl Metadata {
     ///
     /// [`Error::Config`] when two models declare the same table name.
     pub fn registered() -> Result<Self> {
-        Metadata::from_tables(inventory::iter::<ModelEntry>.into_iter().map(|m| (m.table)().clone()))
+        Metadata::from_tables(
+            inventory::iter::<ModelEntry>
+                .into_iter()
+                .map(|m| (m.table)().clone()),
+        )
     }
 
     /// An explicit list of models.
@@ -159,7 +163,8 @@ mod tests {
 
     fn table(name: &str, refers: &[&str]) -> TableDef {
         let mut t = TableDef::new(name);
-        t.columns.push(ColumnDef::new("id", ColumnType::BigInt).autoincrement_primary_key());
+        t.columns
+            .push(ColumnDef::new("id", ColumnType::BigInt).autoincrement_primary_key());
         for r in refers {
             t.foreign_keys.push(ForeignKeyDef {
                 name: format!("fk_{name}_{r}"),
@@ -196,7 +201,7 @@ mod tests {
             table("a", &["b"]),
         ])
         .unwrap();
-        assert_eq!(names(&m), ["a", "b", "node"]);
+        assert_eq!(names(&m), ["node", "a", "b"]);
         assert!(m.deferred_foreign_keys("a", "fk_a_b"));
         assert!(!m.deferred_foreign_keys("b", "fk_b_a"));
         assert!(!m.deferred_foreign_keys("node", "fk_node_node"));

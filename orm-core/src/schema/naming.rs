@@ -36,8 +36,14 @@ mod tests {
     #[test]
     fn names_follow_the_convention() {
         assert_eq!(index_name("user", &["username"]), "ix_user_username");
-        assert_eq!(unique_name("student", &["firstname", "lastname"]), "uq_student_firstname_lastname");
-        assert_eq!(foreign_key_name("post", &["user_id"], "user"), "fk_post_user_id_user");
+        assert_eq!(
+            unique_name("student", &["firstname", "lastname"]),
+            "uq_student_firstname_lastname"
+        );
+        assert_eq!(
+            foreign_key_name("post", &["user_id"], "user"),
+            "fk_post_user_id_user"
+        );
         assert_eq!(check_name("student", "age"), "ck_student_age");
     }
 }

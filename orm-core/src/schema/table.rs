@@ -85,7 +85,12 @@ impl TableDef {
             .iter()
             .find(|u| u.name == name)
             .map(|u| u.columns.as_slice())
-            .or_else(|| self.indexes.iter().find(|i| i.name == name).map(|i| i.columns.as_slice()))
+            .or_else(|| {
+                self.indexes
+                    .iter()
+                    .find(|i| i.name == name)
+                    .map(|i| i.columns.as_slice())
+            })
             .or_else(|| {
                 self.foreign_keys
                     .iter()

@@ -1,0 +1,90 @@
+//! PostgreSQL's SQLSTATEs mapped to the portable error kinds.
+
+use postgres::error::SqlState;
+
+use crate::error::{ConstraintKind, ConstraintViolation, Error};
+
+/// Maps a `postgres` error: constraint violations by SQLSTATE class 23 with the table, constraint and
+/// columns the server reports; a closed connection or an administrator's termination as
+/// [`Error::ConnectionLost`].
+pub(crate) fn map_error(err: postgres::Error) -> Error {
+    if err.is_closed() {
+        return Error::ConnectionLost {
+            message: err.to_string(),
+        };
+    }
+    let Some(db) = err.as_db_error() else {
+        // No server response at all: the socket failed under us.
+        if err.to_string().contains("connection") {
+            return Error::ConnectionLost {
+                message: err.to_string(),
+            };
+        }
+        return Error::database(err.to_string(), None, err);
+    };
+    let code = db.code();
+    let kind = if *code == SqlState::UNIQUE_VIOLATION {
+        Some(ConstraintKind::Unique)
+    } else if *code == SqlState::FOREIGN_KEY_VIOLATION {
+        Some(ConstraintKind::ForeignKey)
+    } else if *code == SqlState::NOT_NULL_VIOLATION {
+        Some(ConstraintKind::NotNull)
+    } else if *code == SqlState::CHECK_VIOLATION {
+        Some(ConstraintKind::Check)
+    } else {
+        None
+    };
+    if *code == SqlState::ADMIN_SHUTDOWN || *code == SqlState::CRASH_SHUTDOWN {
+        return Error::ConnectionLost {
+            message: db.message().to_owned(),
+        };
+    }
+    let Some(kind) = kind else {
+        let message = db.message().to_owned();
+        let code = Some(code.code().to_owned());
+        return Error::database(message, code, err);
+    };
+    let mut columns: Vec<String> = db.column().map(|c| vec![c.to_owned()]).unwrap_or_default();
+    if columns.is_empty() {
+        columns = db.detail().map(key_columns).unwrap_or_default();
+    }
+    Error::Constraint(ConstraintViolation {
+        kind,
+        table: db.table().map(str::to_owned),
+        constraint: db.constraint().map(str::to_owned),
+        columns,
+        message: db.message().to_owned(),
+    })
+}
+
+/// The columns of a detail such as `Key (email)=(a@b.c) already exists.` or
+/// `Key (a, b)=(1, 2) is not present in table "t".`
+fn key_columns(detail: &str) -> Vec<String> {
+    detail
+        .strip_prefix("Key (")
+        .and_then(|rest| rest.split_once(")="))
+        .map(|(cols, _)| {
+            cols.split(", ")
+                .map(|c| c.trim_matches('"').to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_columns;
+
+    #[test]
+    fn key_columns_are_read_from_the_detail() {
+        assert_eq!(
+            key_columns("Key (email)=(a@b.c) already exists."),
+            ["email"]
+        );
+        assert_eq!(
+            key_columns("Key (a, b)=(1, 2) is not present in table \"t\"."),
+            ["a", "b"]
+        );
+        assert!(key_columns("Failing row contains (1).").is_empty());
+    }
+}

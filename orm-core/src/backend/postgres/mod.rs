@@ -1,0 +1,131 @@
+//! PostgreSQL through the synchronous `postgres` client.
+
+mod error;
+mod types;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Statement};
+
+use super::{Backend, Rows};
+use crate::dialect::{Dialect, Postgres};
+use crate::error::{Error, Result};
+use crate::value::Value;
+
+pub(crate) use error::map_error;
+use types::PgValue;
+
+/// Prepared statements kept per connection before the cache is cleared; dynamic SQL (IN lists of every
+/// length) would otherwise grow it without bound.
+const STATEMENT_CACHE: usize = 512;
+
+/// One PostgreSQL connection with its prepared statements.
+pub(crate) struct PostgresBackend {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl std::fmt::Debug for PostgresBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresBackend").finish_non_exhaustive()
+    }
+}
+
+impl PostgresBackend {
+    /// Connects with a parsed configuration; `search_path`, when given, is set on the new session.
+    pub(crate) fn connect(config: &postgres::Config, search_path: Option<&str>) -> Result<Self> {
+        let mut client = config.connect(NoTls).map_err(|e| Error::Connect {
+            message: e.to_string(),
+            source: Some(Box::new(e)),
+        })?;
+        if let Some(schema) = search_path {
+            let sql = format!("SET search_path TO {}", Postgres.quoted(schema));
+            client.batch_execute(&sql).map_err(map_error)?;
+        }
+        Ok(PostgresBackend {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn prepare(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(stmt) = self.statements.get(sql) {
+            return Ok(stmt.clone());
+        }
+        let stmt = self.client.prepare(sql).map_err(map_error)?;
+        if self.statements.len() >= STATEMENT_CACHE {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_owned(), stmt.clone());
+        Ok(stmt)
+    }
+}
+
+fn bind(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+fn column_names(stmt: &Statement) -> Vec<String> {
+    stmt.columns().iter().map(|c| c.name().to_owned()).collect()
+}
+
+fn read_row(row: &postgres::Row) -> Result<Vec<Value>> {
+    (0..row.len())
+        .map(|i| {
+            row.try_get::<_, PgValue>(i)
+                .map(|v| v.0)
+                .map_err(|e| Error::Decode {
+                    table: "?".to_owned(),
+                    column: row.columns()[i].name().to_owned(),
+                    message: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+impl Backend for PostgresBackend {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &Postgres
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let stmt = self.prepare(sql)?;
+        self.client.execute(&stmt, &bind(params)).map_err(map_error)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
+        let stmt = self.prepare(sql)?;
+        let rows = self.client.query(&stmt, &bind(params)).map_err(map_error)?;
+        let columns: Arc<[String]> = column_names(&stmt).into();
+        let rows = rows.iter().map(read_row).collect::<Result<_>>()?;
+        Ok(Rows { columns, rows })
+    }
+
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(&[String], Vec<Value>) -> Result<bool>,
+    ) -> Result<()> {
+        let stmt = self.prepare(sql)?;
+        let columns = column_names(&stmt);
+        let mut rows = self.client.query_raw(&stmt, params).map_err(map_error)?;
+        while let Some(row) = rows.next().map_err(map_error)? {
+            if !f(&columns, read_row(&row)?)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn batch_execute(&mut self, sql: &str) -> Result<()> {
+        self.client.batch_execute(sql).map_err(map_error)
+    }
+
+    fn is_broken(&self) -> bool {
+        self.client.is_closed()
+    }
+}

@@ -1,0 +1,184 @@
+//! SQLite through `rusqlite`, with the bundled SQLite.
+
+mod error;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{OpenFlags, ToSql};
+
+use super::{Backend, Rows};
+use crate::dialect::{Dialect, Sqlite};
+use crate::error::{Error, Result};
+use crate::value::Value;
+
+pub(crate) use error::map_error;
+
+/// How long a writer waits for another connection's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One SQLite connection.
+pub(crate) struct SqliteBackend {
+    conn: rusqlite::Connection,
+}
+
+impl std::fmt::Debug for SqliteBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteBackend").finish_non_exhaustive()
+    }
+}
+
+impl SqliteBackend {
+    /// Opens a database file, creating it when missing (its directory must exist).
+    pub(crate) fn open_file(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(Error::Connect {
+                    message: format!(
+                        "the directory `{}` of the database file does not exist",
+                        dir.display()
+                    ),
+                    source: None,
+                });
+            }
+        }
+        let conn = rusqlite::Connection::open(path).map_err(|e| Error::Connect {
+            message: format!("cannot open `{}`: {e}", path.display()),
+            source: Some(Box::new(e)),
+        })?;
+        Self::configure(conn)
+    }
+
+    /// Opens (or joins) the named in-memory database. The `memdb` VFS shares a database whose name
+    /// starts with `/` between every connection of the process and locks it like a file, so the pool's
+    /// connections see one database and wait for each other's write locks instead of failing.
+    pub(crate) fn open_memory(name: &str) -> Result<Self> {
+        let uri = format!("file:/{name}?vfs=memdb");
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            rusqlite::Connection::open_with_flags(&uri, flags).map_err(|e| Error::Connect {
+                message: format!("cannot open the in-memory database: {e}"),
+                source: Some(Box::new(e)),
+            })?;
+        Self::configure(conn)
+    }
+
+    fn configure(conn: rusqlite::Connection) -> Result<Self> {
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(map_error)?;
+        // Foreign keys are off by default in SQLite, for backwards compatibility only.
+        conn.execute_batch("PRAGMA foreign_keys = ON")
+            .map_err(map_error)?;
+        conn.set_prepared_statement_cache_capacity(256);
+        Ok(SqliteBackend { conn })
+    }
+}
+
+impl ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        use rusqlite::types::Value as V;
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Bool(b) => ToSqlOutput::Owned(V::Integer((*b).into())),
+            Value::I16(i) => ToSqlOutput::Owned(V::Integer((*i).into())),
+            Value::I32(i) => ToSqlOutput::Owned(V::Integer((*i).into())),
+            Value::I64(i) => ToSqlOutput::Owned(V::Integer(*i)),
+            Value::F32(f) => ToSqlOutput::Owned(V::Real((*f).into())),
+            Value::F64(f) => ToSqlOutput::Owned(V::Real(*f)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            Value::Date(d) => ToSqlOutput::Owned(V::Text(d.format("%Y-%m-%d").to_string())),
+            // The same shape as CURRENT_TIMESTAMP (a space, not a `T`), so that text comparisons
+            // between our values and the database's own agree; fixed precision keeps them sortable.
+            Value::DateTime(d) => {
+                ToSqlOutput::Owned(V::Text(d.format("%Y-%m-%d %H:%M:%S%.6f").to_string()))
+            }
+            Value::DateTimeUtc(d) => {
+                ToSqlOutput::Owned(V::Text(d.format("%Y-%m-%d %H:%M:%S%.6f+00:00").to_string()))
+            }
+        })
+    }
+}
+
+fn read_value(v: ValueRef<'_>) -> Result<Value> {
+    Ok(match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::I64(i),
+        ValueRef::Real(f) => Value::F64(f),
+        ValueRef::Text(t) => Value::Text(
+            String::from_utf8(t.to_vec())
+                .map_err(|e| Error::InvalidValue(format!("text that is not utf-8: {e}")))?,
+        ),
+        ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+    })
+}
+
+fn column_names(stmt: &rusqlite::Statement<'_>) -> Vec<String> {
+    stmt.column_names().into_iter().map(str::to_owned).collect()
+}
+
+impl Backend for SqliteBackend {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &Sqlite
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
+        let n = stmt
+            .execute(rusqlite::params_from_iter(params))
+            .map_err(map_error)?;
+        Ok(n as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
+        let columns: std::sync::Arc<[String]> = column_names(&stmt).into();
+        let width = columns.len();
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params))
+            .map_err(map_error)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(map_error)? {
+            let mut values = Vec::with_capacity(width);
+            for i in 0..width {
+                values.push(read_value(row.get_ref(i).map_err(map_error)?)?);
+            }
+            out.push(values);
+        }
+        Ok(Rows { columns, rows: out })
+    }
+
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(&[String], Vec<Value>) -> Result<bool>,
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
+        let columns = column_names(&stmt);
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params))
+            .map_err(map_error)?;
+        while let Some(row) = rows.next().map_err(map_error)? {
+            let mut values = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                values.push(read_value(row.get_ref(i).map_err(map_error)?)?);
+            }
+            if !f(&columns, values)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn batch_execute(&mut self, sql: &str) -> Result<()> {
+        self.conn.execute_batch(sql).map_err(map_error)
+    }
+
+    fn is_broken(&self) -> bool {
+        false
+    }
+}

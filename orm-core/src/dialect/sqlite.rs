@@ -1,0 +1,141 @@
+//! SQLite's spelling.
+
+use std::fmt::Write as _;
+
+use super::{Dialect, DialectKind};
+use crate::schema::{ColumnDef, ColumnType, ForeignKeyDef};
+
+/// The SQLite dialect.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sqlite;
+
+impl Dialect for Sqlite {
+    fn kind(&self) -> DialectKind {
+        DialectKind::Sqlite
+    }
+
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    /// Numbered `?N`, so one value can be referred to twice and the order matches the parameter list.
+    fn placeholder(&self, n: usize, out: &mut String) {
+        let _ = write!(out, "?{n}");
+    }
+
+    fn list_tables_sql(&self) -> &'static str {
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+    }
+
+    /// SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite (32766 since 3.32).
+    fn max_params(&self) -> usize {
+        32_766
+    }
+
+    fn column_type(&self, ty: &ColumnType) -> String {
+        match ty {
+            // Any name is valid in SQLite; these two keep naive and zoned timestamps apart when the
+            // schema is reflected (both get NUMERIC affinity, which leaves the text as written).
+            ColumnType::TimestampTz => "TIMESTAMPTZ".to_owned(),
+            ColumnType::Timestamp => "DATETIME".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Exactly `INTEGER`: only that spelling makes the column an alias of the rowid, which is what
+    /// makes SQLite assign it. `AUTOINCREMENT` is left out, as SQLAlchemy does: it costs a table
+    /// lookup per insert and only prevents reuse of the largest deleted id.
+    fn autoincrement_type(&self, _column: &ColumnDef) -> String {
+        "INTEGER".to_owned()
+    }
+
+    fn bool_literal(&self, b: bool) -> &'static str {
+        if b {
+            "1"
+        } else {
+            "0"
+        }
+    }
+
+    /// SQLite cannot add a constraint to an existing table; it does not need to either, since it accepts
+    /// a foreign key to a table that does not exist yet.
+    fn add_foreign_key(&self, _table: &str, _fk: &ForeignKeyDef) -> crate::Result<String> {
+        Err(crate::Error::Unsupported {
+            dialect: "sqlite",
+            feature: "ALTER TABLE ... ADD CONSTRAINT (rebuild the table instead)".to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{ColumnType, DefaultExpr, FkAction, IndexDef, TableDef, UniqueDef};
+
+    fn user() -> TableDef {
+        let mut t = TableDef::new("user");
+        t.columns = vec![
+            ColumnDef::new("id", ColumnType::BigInt).autoincrement_primary_key(),
+            ColumnDef::new("username", ColumnType::Varchar(64)),
+            ColumnDef::new("created", ColumnType::TimestampTz)
+                .nullable(true)
+                .server_default(DefaultExpr::CurrentTimestamp),
+            ColumnDef::new("active", ColumnType::Boolean).server_default(DefaultExpr::Bool(true)),
+            ColumnDef::new("note", ColumnType::Text)
+                .nullable(true)
+                .server_default(DefaultExpr::Text("it's".into())),
+        ];
+        t.primary_key = vec!["id".into()];
+        t.indexes = vec![IndexDef {
+            name: "ix_user_username".into(),
+            columns: vec!["username".into()],
+            unique: true,
+        }];
+        t.uniques = vec![UniqueDef {
+            name: "uq_user_note".into(),
+            columns: vec!["note".into()],
+        }];
+        t
+    }
+
+    #[test]
+    fn create_table_uses_rowid_alias_and_sqlite_literals() {
+        let sql = Sqlite.create_table_with_indexes(&user(), &|_| true);
+        assert_eq!(
+            sql,
+            [
+                "CREATE TABLE \"user\" (\n\t\"id\" INTEGER NOT NULL,\n\t\"username\" VARCHAR(64) NOT NULL,\n\t\"created\" TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP,\n\t\"active\" BOOLEAN DEFAULT 1 NOT NULL,\n\t\"note\" TEXT DEFAULT 'it''s',\n\tPRIMARY KEY (\"id\"),\n\tCONSTRAINT \"uq_user_note\" UNIQUE (\"note\")\n)",
+                "CREATE UNIQUE INDEX \"ix_user_username\" ON \"user\" (\"username\")",
+            ]
+        );
+    }
+
+    #[test]
+    fn identifiers_are_quoted_with_doubled_quotes() {
+        assert_eq!(Sqlite.quoted("we\"ird"), "\"we\"\"ird\"");
+        let mut p = String::new();
+        Sqlite.placeholder(3, &mut p);
+        assert_eq!(p, "?3");
+    }
+
+    #[test]
+    fn foreign_keys_render_inline_and_cannot_be_added_later() {
+        let fk = ForeignKeyDef {
+            name: "fk_post_user_id_user".into(),
+            columns: vec!["user_id".into()],
+            ref_table: "user".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::Cascade,
+            on_update: FkAction::NoAction,
+        };
+        assert_eq!(
+            Sqlite.foreign_key_constraint(&fk),
+            "CONSTRAINT \"fk_post_user_id_user\" FOREIGN KEY (\"user_id\") REFERENCES \"user\" (\"id\") ON DELETE CASCADE"
+        );
+        assert!(Sqlite.add_foreign_key("post", &fk).is_err());
+        assert_eq!(
+            Sqlite.drop_index("user", "ix_user_username"),
+            "DROP INDEX \"ix_user_username\""
+        );
+    }
+}

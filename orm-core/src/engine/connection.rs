@@ -1,0 +1,204 @@
+//! A pooled connection: every statement goes through here, for echo, statement events and the naming
+//! of constraint violations from the model metadata.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::event::{DisplayParams, StatementEvent};
+use super::pool::Manager;
+use super::Shared;
+use crate::backend::{Backend, Rows};
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::value::Value;
+
+/// A connection taken from an [`crate::Engine`]'s pool; it goes back to the pool when dropped.
+pub struct Connection {
+    backend: r2d2::PooledConnection<Manager>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("dialect", &self.dialect().name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    pub(crate) fn new(backend: r2d2::PooledConnection<Manager>, shared: Arc<Shared>) -> Self {
+        Connection { backend, shared }
+    }
+
+    /// The dialect of this connection's database.
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        self.backend.dialect()
+    }
+
+    fn run<T>(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: impl FnOnce(&mut dyn Backend, &str, &[Value]) -> Result<T>,
+    ) -> Result<T> {
+        if self.shared.echo.load(std::sync::atomic::Ordering::Relaxed) {
+            tracing::info!(target: "orm::sql", "{sql} {}", DisplayParams(params));
+        }
+        let listening = self.shared.has_listeners();
+        let started = listening.then(Instant::now);
+        let result = f(&mut **self.backend, sql, params);
+        if let Some(started) = started {
+            self.shared.notify(&StatementEvent {
+                sql,
+                params,
+                duration: started.elapsed(),
+                succeeded: result.is_ok(),
+            });
+        }
+        result.map_err(|e| self.shared.complete_error(e))
+    }
+
+    /// Runs a statement with bound parameters; returns the number of rows changed.
+    ///
+    /// # Errors
+    ///
+    /// A structured [`Error::Constraint`], [`Error::ConnectionLost`], or [`Error::Database`].
+    pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        self.run(sql, params, |b, s, p| b.execute(s, p))
+    }
+
+    /// Runs a query with bound parameters and returns every row.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::execute`].
+    pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
+        self.run(sql, params, |b, s, p| b.query(s, p))
+    }
+
+    /// Runs a query and hands each row to `f` as it arrives (streaming); `f` returns `false` to stop.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::execute`], or the first error of `f`.
+    pub fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        mut f: impl FnMut(&[String], Vec<Value>) -> Result<bool>,
+    ) -> Result<()> {
+        self.run(sql, params, |b, s, p| b.query_each(s, p, &mut f))
+    }
+
+    /// Runs statements without parameters (DDL, transaction control).
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::execute`].
+    pub fn batch_execute(&mut self, sql: &str) -> Result<()> {
+        self.run(sql, &[], |b, s, _| b.batch_execute(s))
+    }
+
+    /// Starts a transaction.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::execute`].
+    pub fn begin(&mut self) -> Result<()> {
+        self.batch_execute("BEGIN")
+    }
+
+    /// Commits the transaction.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::execute`]; a deferred constraint can fail here.
+    pub fn commit(&mut self) -> Result<()> {
+        self.batch_execute("COMMIT")
+    }
+
+    /// Rolls the transaction back.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConnectionLost`] when the connection is gone (the server rolled back already).
+    pub fn rollback(&mut self) -> Result<()> {
+        self.batch_execute("ROLLBACK")
+    }
+
+    /// Sets a savepoint inside the transaction.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::execute`].
+    pub fn savepoint(&mut self, name: &str) -> Result<()> {
+        let sql = format!("SAVEPOINT {}", self.dialect().quoted(name));
+        self.batch_execute(&sql)
+    }
+
+    /// Releases (keeps the work of) a savepoint.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::execute`].
+    pub fn release_savepoint(&mut self, name: &str) -> Result<()> {
+        let sql = format!("RELEASE SAVEPOINT {}", self.dialect().quoted(name));
+        self.batch_execute(&sql)
+    }
+
+    /// Undoes the work since a savepoint.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::execute`].
+    pub fn rollback_to_savepoint(&mut self, name: &str) -> Result<()> {
+        let sql = format!("ROLLBACK TO SAVEPOINT {}", self.dialect().quoted(name));
+        self.batch_execute(&sql)
+    }
+
+    /// Runs `f` in a transaction: committed when `f` succeeds, rolled back when it fails.
+    ///
+    /// # Errors
+    ///
+    /// The error of `f`, or of BEGIN/COMMIT.
+    pub fn transaction<T>(&mut self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        self.begin()?;
+        match f(self) {
+            Ok(v) => match self.commit() {
+                Ok(()) => Ok(v),
+                Err(e) => {
+                    let _ = self.rollback();
+                    Err(e)
+                }
+            },
+            Err(e) => {
+                // The rollback's own failure (a lost connection) says less than the first error.
+                let _ = self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// The names of the tables in the database (the current schema on PostgreSQL), sorted.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::query`].
+    pub fn table_names(&mut self) -> Result<Vec<String>> {
+        let sql = self.dialect().list_tables_sql();
+        let rows = self.query(sql, &[])?;
+        let mut names = rows
+            .rows
+            .into_iter()
+            .map(|mut r| match r.pop() {
+                Some(Value::Text(name)) => Ok(name),
+                other => Err(Error::InvalidValue(format!(
+                    "unexpected table name {other:?}"
+                ))),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        names.sort();
+        Ok(names)
+    }
+}

@@ -1,0 +1,141 @@
+//! Database URLs: `sqlite::memory:`, `sqlite:///relative.db`, `sqlite:////abs/path.db`,
+//! `postgresql://user:pass@host:port/db` and `postgres://...`.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+
+/// Where an engine connects.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    /// A fresh in-memory SQLite database, shared by the engine's connections under this name.
+    SqliteMemory(String),
+    /// A SQLite database file.
+    SqliteFile(PathBuf),
+    /// A PostgreSQL server.
+    Postgres(Box<postgres::Config>),
+}
+
+/// The URL with its password masked, for messages and logs.
+pub(crate) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+fn invalid(url: &str, reason: impl Into<String>) -> Error {
+    Error::InvalidUrl {
+        url: redact(url),
+        reason: reason.into(),
+    }
+}
+
+/// Parses a database URL.
+pub(crate) fn parse(url: &str) -> Result<Target> {
+    let trimmed = url.trim();
+    if trimmed.is_empty() {
+        return Err(invalid(url, "the url is empty"));
+    }
+    if let Some(rest) = trimmed.strip_prefix("sqlite:") {
+        return parse_sqlite(url, rest);
+    }
+    if trimmed.starts_with("postgresql://") || trimmed.starts_with("postgres://") {
+        let config =
+            postgres::Config::from_str(trimmed).map_err(|e| invalid(url, e.to_string()))?;
+        if config.get_hosts().is_empty() {
+            return Err(invalid(url, "no host given"));
+        }
+        return Ok(Target::Postgres(Box::new(config)));
+    }
+    let scheme = trimmed.split(':').next().unwrap_or(trimmed);
+    Err(invalid(
+        url,
+        format!(
+            "unsupported scheme `{scheme}`; expected sqlite::memory:, sqlite:///path.db or postgresql://user@host/db"
+        ),
+    ))
+}
+
+fn parse_sqlite(url: &str, rest: &str) -> Result<Target> {
+    if rest == ":memory:" || rest == "//" || rest == "///:memory:" {
+        return Ok(Target::SqliteMemory(memory_name()));
+    }
+    let Some(path) = rest.strip_prefix("///") else {
+        return Err(invalid(
+            url,
+            "a sqlite url is sqlite::memory:, sqlite:///relative/path.db or sqlite:////absolute/path.db",
+        ));
+    };
+    if path.is_empty() {
+        return Err(invalid(url, "no database file given"));
+    }
+    if path.contains('?') {
+        return Err(invalid(url, "sqlite urls take no query parameters"));
+    }
+    Ok(Target::SqliteFile(PathBuf::from(path)))
+}
+
+/// A name unique within the process, so that two in-memory engines never share a database.
+fn memory_name() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "orm-memory-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_forms() {
+        assert!(matches!(
+            parse("sqlite::memory:"),
+            Ok(Target::SqliteMemory(_))
+        ));
+        match parse("sqlite:///app.db") {
+            Ok(Target::SqliteFile(p)) => assert_eq!(p, PathBuf::from("app.db")),
+            other => panic!("{other:?}"),
+        }
+        match parse("sqlite:////tmp/x/app.db") {
+            Ok(Target::SqliteFile(p)) => assert_eq!(p, PathBuf::from("/tmp/x/app.db")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn postgres_forms() {
+        for url in [
+            "postgresql://postgres@127.0.0.1:5432/test",
+            "postgres://u:p@h/db",
+        ] {
+            assert!(matches!(parse(url), Ok(Target::Postgres(_))), "{url}");
+        }
+    }
+
+    #[test]
+    fn bad_urls_are_clear_errors_with_the_password_masked() {
+        for (url, needle) in [
+            ("", "empty"),
+            ("mysql://root@localhost/db", "unsupported scheme `mysql`"),
+            ("sqlite:app.db", "sqlite:///relative"),
+            ("sqlite:///", "no database file"),
+            ("postgresql://u:secret@h:notaport/db", "invalid"),
+        ] {
+            let err = parse(url).unwrap_err().to_string();
+            assert!(err.contains(needle), "{url}: {err}");
+            assert!(!err.contains("secret"), "{err}");
+        }
+    }
+}
