@@ -9,7 +9,7 @@ use crate::value::{Value, ValueError};
 ///
 /// Columns are addressed by their position in [`TableDef::columns`], which is the order of the
 /// struct's fields (skipped fields excluded).
-pub trait Model: Sized + Send + 'static {
+pub trait Model: Sized + Send + Sync + 'static {
     /// The table name (the snake_case struct name unless overridden).
     const TABLE_NAME: &'static str;
     /// The primary key column names.
