@@ -405,8 +405,9 @@ impl ContainerAttrs {
                     cx.error_spanned_by(&path, format!("malformed `primary_key`; help: {form}"));
                     return Ok(());
                 }
+                let group = peek_group(&meta)?;
                 let (fields, _) = field_list(cx, &meta, false, form)?;
-                let tokens = quote!(#path(#(#fields),*));
+                let tokens = quote!(#path #group);
                 if fields.is_empty() {
                     cx.error_spanned_by(&tokens, format!("empty `primary_key`; help: {form}"));
                 } else {
@@ -429,8 +430,9 @@ impl ContainerAttrs {
                     );
                     return Ok(());
                 }
+                let group = peek_group(&meta)?;
                 let (fields, index_name) = field_list(cx, &meta, true, &form)?;
-                let tokens = quote!(#path(#(#fields),*));
+                let tokens = quote!(#path #group);
                 if fields.is_empty() {
                     cx.error_spanned_by(&tokens, format!("empty `{name}`; help: {form}"));
                 } else {
@@ -487,13 +489,12 @@ impl ContainerAttrs {
         }
         let mut label = None;
         let mut expr_sql = None;
-        let mut all = TokenStream::new();
+        let group = peek_group(meta)?;
         meta.parse_nested_meta(|inner| {
             let key = option_name(&inner);
-            let Some((tokens, expr)) = value(cx, &inner, form)? else {
+            let Some((_, expr)) = value(cx, &inner, form)? else {
                 return Ok(());
             };
-            all.extend(tokens.clone());
             let slot = match key.as_str() {
                 "name" => &mut label,
                 "expr" => &mut expr_sql,
@@ -517,7 +518,7 @@ impl ContainerAttrs {
             }
             Ok(())
         })?;
-        let tokens = quote!(#path(#all));
+        let tokens = quote!(#path #group);
         match expr_sql {
             Some(expr) => self.checks.push(CheckSpec {
                 tokens,
@@ -606,6 +607,11 @@ fn value(
     Ok(Some((quote!(#path #eq #expr), expr)))
 }
 
+/// The parenthesized group that follows an option, as written (for error spans), without consuming it.
+fn peek_group(meta: &ParseNestedMeta<'_>) -> syn::Result<proc_macro2::TokenTree> {
+    meta.input.fork().parse()
+}
+
 /// Consumes whatever value an option has, so that parsing can go on after an error.
 fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
@@ -679,7 +685,7 @@ fn unknown(cx: &Ctxt, path: &syn::Path, name: &str, known: &[&str], list: &str) 
 }
 
 /// Levenshtein distance, for "did you mean".
-fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 
 use crate::ast::{Field, Model};
-use crate::attr::{FieldAttrs, FkAction};
+use crate::attr::{edit_distance, FieldAttrs, FkAction};
 use crate::ctxt::Ctxt;
 
 /// Records every mistake in `model`.
@@ -277,10 +277,18 @@ fn unknown_field(cx: &Ctxt, model: &Model, name: &syn::Ident, option: &str) {
         return;
     }
     let fields: Vec<String> = model.columns().map(|f| f.ident.to_string()).collect();
+    let written = name.to_string();
+    let suggestion = fields
+        .iter()
+        .map(|f| (edit_distance(&written, f), f))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, f)| format!("did you mean `{f}`? "))
+        .unwrap_or_default();
     cx.error_spanned_by(
         name,
         format!(
-            "unknown field `{name}` in `{option}`; help: the fields are {}",
+            "unknown field `{name}` in `{option}`; help: {suggestion}the fields are {}",
             fields.join(", ")
         ),
     );

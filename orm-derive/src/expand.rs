@@ -2,10 +2,14 @@
 //!
 //! Everything goes inside `const _: () = { ... };` and reaches `orm_core` through the alias `_orm`, so
 //! the generated code depends on none of the user's imports.
+//!
+//! Field types are named only in `<T as SqlType>::...` and foreign key targets only in
+//! `<M as Model>::...`, with the user's tokens: an unsupported field type or a foreign key to a type
+//! that is not a model is then one error at the type or path as written (rustc folds the identical
+//! errors of the several uses into one), rather than an assertion error plus the same error again.
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
 
 use crate::ast::{Field, IndexKind, Model};
 use crate::attr::ServerDefault;
@@ -27,7 +31,6 @@ pub fn derive_model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
 
 fn expand(m: &Model) -> TokenStream {
     let krate = m.crate_path();
-    let assertions = assertions(m);
     let model_impl = model_impl(m);
     let handles = handles(m);
     let constructor = if m.constructor() {
@@ -40,7 +43,6 @@ fn expand(m: &Model) -> TokenStream {
     quote! {
         const _: () = {
             use #krate as _orm;
-            #assertions
             #model_impl
             #handles
             #constructor
@@ -50,31 +52,6 @@ fn expand(m: &Model) -> TokenStream {
                     table: <#ident as _orm::Model>::table,
                 }
             }
-        };
-    }
-}
-
-/// Compile-time checks spanned at the user's tokens, so that an unsupported field type or a foreign key
-/// to a type that is not a model is reported where it is written.
-fn assertions(m: &Model) -> TokenStream {
-    let types = m.columns().map(|f| {
-        let ty = &f.ty;
-        quote_spanned!(ty.span()=> __assert_sql_type::<#ty>();)
-    });
-    let models = m.columns().filter_map(|f| {
-        let fk = &f.attrs.foreign_key.as_ref()?.value;
-        if fk.model.is_ident("Self") {
-            return None;
-        }
-        let path = &fk.model;
-        Some(quote_spanned!(path.span()=> __assert_model::<#path>();))
-    });
-    quote! {
-        const _: fn() = || {
-            fn __assert_sql_type<T: _orm::SqlType>() {}
-            fn __assert_model<T: _orm::Model>() {}
-            #(#types)*
-            #(#models)*
         };
     }
 }
@@ -114,10 +91,11 @@ fn model_impl(m: &Model) -> TokenStream {
     let decode = columns.iter().zip(&column_names).map(|(f, name)| {
         let (ident, ty) = (&f.ident, &f.ty);
         quote! {
-            #ident: _orm::__private::decode_field::<#ty>(
+            #ident: _orm::__private::decode_field_with(
                 #table,
                 #name,
                 ::core::iter::Iterator::next(&mut values),
+                <#ty as _orm::SqlType>::from_value,
             )?
         }
     });
@@ -150,12 +128,12 @@ fn model_impl(m: &Model) -> TokenStream {
             #table_fn
 
             fn to_values(&self) -> ::std::vec::Vec<_orm::Value> {
-                ::std::vec![#(_orm::SqlType::to_value(&self.#idents)),*]
+                ::std::vec![#(<#types as _orm::SqlType>::to_value(&self.#idents)),*]
             }
 
             fn column_value(&self, index: usize) -> _orm::Value {
                 match index {
-                    #(#positions => _orm::SqlType::to_value(&self.#idents),)*
+                    #(#positions => <#types as _orm::SqlType>::to_value(&self.#idents),)*
                     _ => _orm::Value::Null,
                 }
             }
@@ -425,5 +403,389 @@ fn constructor(m: &Model) -> TokenStream {
                 Self { #(#inits),* }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::derive_model;
+    use quote::quote;
+
+    fn expand(input: proc_macro2::TokenStream) -> String {
+        let input = syn::parse2(input).unwrap();
+        derive_model(&input).unwrap().to_string()
+    }
+
+    fn errors(input: proc_macro2::TokenStream) -> Vec<String> {
+        let input = syn::parse2(input).unwrap();
+        let err = derive_model(&input).unwrap_err();
+        err.into_iter().map(|e| e.to_string()).collect()
+    }
+
+    /// Asserts that `code` contains `fragment`, both rendered by `quote` so that spacing matches.
+    #[track_caller]
+    fn assert_has(code: &str, fragment: proc_macro2::TokenStream) {
+        let fragment = fragment.to_string();
+        assert!(
+            code.contains(&fragment),
+            "missing\n  {fragment}\nin\n  {code}"
+        );
+    }
+
+    fn user() -> proc_macro2::TokenStream {
+        quote! {
+            pub struct User {
+                #[orm(primary_key)]
+                pub id: Option<i64>,
+                #[orm(length = 64, index, unique)]
+                pub username: String,
+                #[orm(length = 120, unique)]
+                pub email: String,
+                #[orm(length = 256)]
+                pub password_hash: Option<String>,
+            }
+        }
+    }
+
+    #[test]
+    fn the_seed_user_expands_to_its_metadata() {
+        let code = expand(user());
+        assert_has(
+            &code,
+            quote!(
+                use ::orm_core as _orm;
+            ),
+        );
+        assert_has(&code, quote!(impl _orm::Model for User));
+        assert_has(
+            &code,
+            quote!(
+                const TABLE_NAME: &'static str = "user";
+            ),
+        );
+        assert_has(
+            &code,
+            quote!(
+                const PRIMARY_KEY: &'static [&'static str] = &["id"];
+            ),
+        );
+        assert_has(
+            &code,
+            quote!(
+                const COLUMNS: &'static [&'static str] =
+                    &["id", "username", "email", "password_hash"];
+            ),
+        );
+        assert_has(
+            &code,
+            quote! {
+                let mut c = _orm::schema::ColumnDef::new("id", <Option<i64> as _orm::SqlType>::column_type());
+                c.primary_key = true;
+                c.autoincrement = true;
+                c
+            },
+        );
+        assert_has(
+            &code,
+            quote! {
+                let mut c = _orm::schema::ColumnDef::new("username", _orm::schema::ColumnType::Varchar(64));
+                c.nullable = <String as _orm::SqlType>::NULLABLE;
+                c
+            },
+        );
+        assert_has(
+            &code,
+            quote! {
+                t.indexes.push(_orm::schema::IndexDef {
+                    name: ::std::string::String::from("ix_user_username"),
+                    columns: ::std::vec![::std::string::String::from("username")],
+                    unique: true
+                });
+            },
+        );
+        assert_has(
+            &code,
+            quote! {
+                t.uniques.push(_orm::schema::UniqueDef {
+                    name: ::std::string::String::from("uq_user_email"),
+                    columns: ::std::vec![::std::string::String::from("email")]
+                });
+            },
+        );
+        assert_has(
+            &code,
+            quote! {
+                id: _orm::__private::decode_field_with(
+                    "user",
+                    "id",
+                    ::core::iter::Iterator::next(&mut values),
+                    <Option<i64> as _orm::SqlType>::from_value,
+                )?
+            },
+        );
+        assert_has(
+            &code,
+            quote! {
+                #[doc = "Column `user.username`."]
+                pub const username: _orm::Column<User, String> = _orm::Column::new("username", 1);
+            },
+        );
+        assert_has(
+            &code,
+            quote! {
+                pub fn new(
+                    username: impl ::core::convert::Into<String>,
+                    email: impl ::core::convert::Into<String>
+                ) -> Self {
+                    Self {
+                        id: ::core::option::Option::None,
+                        username: ::core::convert::Into::into(username),
+                        email: ::core::convert::Into::into(email),
+                        password_hash: ::core::option::Option::None
+                    }
+                }
+            },
+        );
+        assert_has(
+            &code,
+            quote!(
+                fn primary_key_indexes() -> &'static [usize] {
+                    &[0]
+                }
+            ),
+        );
+        assert_has(
+            &code,
+            quote! {
+                _orm::__private::inventory::submit! {
+                    _orm::schema::ModelEntry {
+                        type_name: "User",
+                        table: <User as _orm::Model>::table,
+                    }
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn foreign_keys_use_only_the_target_constants() {
+        let code = expand(quote! {
+            #[orm(crate = "my::orm")]
+            struct Node {
+                #[orm(primary_key)]
+                id: Option<i64>,
+                #[orm(foreign_key = Node, on_delete = "set null")]
+                parent_id: Option<i64>,
+                #[orm(foreign_key = Node::id, fk_on_update = cascade)]
+                root_id: i64,
+            }
+        });
+        assert_has(
+            &code,
+            quote!(
+                use my::orm as _orm;
+            ),
+        );
+        assert_has(
+            &code,
+            quote! {
+                let ref_table: &'static str = <Node as _orm::Model>::TABLE_NAME;
+                t.foreign_keys.push(_orm::schema::ForeignKeyDef {
+                    name: _orm::schema::foreign_key_name("node", &["parent_id"], ref_table),
+                    columns: ::std::vec![::std::string::String::from("parent_id")],
+                    ref_table: ::std::string::String::from(ref_table),
+                    ref_columns: ::std::vec![::std::string::String::from(<Node as _orm::Model>::PRIMARY_KEY[0])],
+                    on_delete: _orm::schema::FkAction::SetNull,
+                    on_update: _orm::schema::FkAction::NoAction,
+                });
+            },
+        );
+        assert_has(&code, quote!(::std::string::String::from(Node::id.name())));
+        assert_has(&code, quote!(on_update: _orm::schema::FkAction::Cascade));
+        // `table()` must not call a target's `table()`: a self-reference would re-enter the OnceLock.
+        assert_eq!(
+            code.matches(":: table").count(),
+            1,
+            "only the inventory entry names table: {code}"
+        );
+    }
+
+    #[test]
+    fn defaults_hooks_skip_and_struct_options() {
+        let code = expand(quote! {
+            #[orm(table = "students", rename_from = "pupils", constructor = false)]
+            #[orm(unique(first, last), index(last, name = "ix_by_last"), check = "age >= 0")]
+            #[orm(check(name = "adult", expr = "age >= 18"))]
+            struct Student {
+                #[orm(primary_key, autoincrement = false)]
+                id: i64,
+                #[orm(column = "firstname")]
+                first: String,
+                last: String,
+                #[orm(default = Utc::now, on_update = Utc::now, server_default = now)]
+                seen: Option<DateTime<Utc>>,
+                #[orm(version, rename_from = "rev")]
+                version: i64,
+                #[orm(skip)]
+                cache: Vec<String>,
+            }
+        });
+        assert_has(
+            &code,
+            quote!(t.rename_from = ::core::option::Option::Some(::std::string::String::from("pupils"));),
+        );
+        assert_has(
+            &code,
+            quote!(name: ::std::string::String::from("uq_students_firstname_last")),
+        );
+        assert_has(
+            &code,
+            quote!(name: ::std::string::String::from("ix_by_last")),
+        );
+        assert_has(
+            &code,
+            quote!(name: ::std::string::String::from("ck_students_1")),
+        );
+        assert_has(
+            &code,
+            quote!(name: ::std::string::String::from("ck_students_adult")),
+        );
+        assert_has(
+            &code,
+            quote! {
+                if ::core::option::Option::is_none(&self.seen) {
+                    self.seen = ::core::convert::Into::into(Utc::now());
+                }
+            },
+        );
+        assert_has(
+            &code,
+            quote!(
+                fn apply_update_hooks(&mut self) {
+                    self.seen = ::core::convert::Into::into(Utc::now());
+                }
+            ),
+        );
+        assert_has(
+            &code,
+            quote!(c.server_default = ::core::option::Option::Some(_orm::schema::DefaultExpr::CurrentTimestamp);),
+        );
+        assert_has(
+            &code,
+            quote!(c.version = true; c.rename_from = ::core::option::Option::Some(::std::string::String::from("rev"));),
+        );
+        assert_has(&code, quote!(cache: ::core::default::Default::default()));
+        assert!(
+            !code.contains("c . autoincrement = true"),
+            "autoincrement = false: {code}"
+        );
+        assert!(!code.contains("fn new"), "constructor = false: {code}");
+        assert!(
+            !code.contains("const cache"),
+            "a skipped field has no handle: {code}"
+        );
+    }
+
+    #[test]
+    fn every_mistake_is_reported_at_once() {
+        let errors = errors(quote! {
+            struct Product {
+                #[orm(primary_key)]
+                id: Option<i64>,
+                #[orm(lenght = 64)]
+                name: String,
+                #[orm(length = 10)]
+                stock: i32,
+                #[orm(version)]
+                label: String,
+            }
+        });
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(errors[0].starts_with("unknown option `lenght`; help: did you mean `length`?"));
+        assert!(errors[1].starts_with("`length` applies only to a `String`"));
+        assert!(errors[2].starts_with("`version` applies only to an `i32` or `i64` field"));
+    }
+
+    #[test]
+    fn shape_and_key_errors() {
+        let e = errors(quote!(
+            enum E {
+                A,
+            }
+        ));
+        assert!(e[0].contains("does not work on an enum"), "{e:?}");
+        let e = errors(quote!(
+            struct T<'a> {
+                #[orm(primary_key)]
+                id: i64,
+                s: &'a str,
+            }
+        ));
+        assert!(e[0].starts_with("models cannot be generic"), "{e:?}");
+        let e = errors(quote!(
+            struct T {
+                id: i64,
+            }
+        ));
+        assert!(
+            e[0].starts_with("a model needs a primary key; help:"),
+            "{e:?}"
+        );
+        let e = errors(quote!(
+            struct T {
+                #[orm(primary_key)]
+                a: i64,
+                #[orm(primary_key)]
+                b: i64,
+            }
+        ));
+        assert!(
+            e[0].starts_with("two fields are marked primary_key"),
+            "{e:?}"
+        );
+        let e = errors(quote!(
+            struct T {
+                #[orm(primary_key)]
+                code: Option<String>,
+            }
+        ));
+        assert!(
+            e[0].starts_with("a primary key cannot be nullable"),
+            "{e:?}"
+        );
+        let e = errors(quote! {
+            #[orm(table = "9lives")]
+            struct T { #[orm(primary_key)] id: i64, #[orm(column = "id")] other: i64 }
+        });
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].starts_with("invalid table name `9lives`"), "{e:?}");
+        assert!(e[1].starts_with("duplicate column name `id`"), "{e:?}");
+    }
+
+    #[test]
+    fn every_error_message_is_lowercase_with_a_hint() {
+        let e = errors(quote! {
+            #[orm(tabel = "x", index(nope), primary_key)]
+            struct T {
+                #[orm(length = 0, default = "now", server_default = today, on_delete = explode)]
+                a: String,
+                #[orm(text, length = 3, skip)]
+                b: String,
+                #[orm(foreign_key = "User", version, autoincrement = true)]
+                c: f64,
+            }
+        });
+        assert!(e.len() >= 8, "{e:#?}");
+        for m in &e {
+            assert!(
+                m.starts_with(|c: char| !c.is_uppercase()),
+                "not lowercase: {m}"
+            );
+        }
+        let hinted = e.iter().filter(|m| m.contains("help:")).count();
+        assert!(
+            hinted * 10 >= e.len() * 8,
+            "most errors carry a hint: {e:#?}"
+        );
     }
 }
