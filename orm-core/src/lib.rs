@@ -28,6 +28,6 @@ pub use value::{SqlType, ToValue, Value, ValueError};
 /// Items used by the code `#[derive(Model)]` generates. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::model::decode_field;
+    pub use crate::model::{decode_field, decode_field_with};
     pub use inventory;
 }
