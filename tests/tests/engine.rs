@@ -86,7 +86,7 @@ db_test!(fn every_value_kind_round_trips(engine) {
         nul?;
     }
     let row = conn.query("SELECT * FROM kinds", &[])?.rows.remove(0);
-    assert_eq!(bool::from_value(row[0].clone())?, true);
+    assert!(bool::from_value(row[0].clone())?);
     assert_eq!(i16::from_value(row[1].clone())?, 7);
     assert_eq!(i32::from_value(row[2].clone())?, -8);
     assert_eq!(i64::from_value(row[3].clone())?, i64::MAX);

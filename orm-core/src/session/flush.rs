@@ -14,6 +14,9 @@ use crate::query::SqlWriter;
 use crate::schema::{dependency_order, TableDef};
 use crate::value::Value;
 
+/// A row being inserted: its entry and values.
+type Row = (usize, Vec<Value>);
+
 /// More rows than this in one INSERT stop paying off (the statement text and its parse grow).
 const MAX_ROWS_PER_STATEMENT: usize = 1000;
 
@@ -67,6 +70,12 @@ pub(super) fn flush(session: &mut Session) -> Result<()> {
             delete_rows(conn, dialect, entries, table, &ids)?;
         }
     }
+    // Only now: a flush that fails part way must find the written objects again on retry.
+    for &id in &work.candidates {
+        if let Some(e) = entries.get(id) {
+            e.obj.take_touched();
+        }
+    }
     Ok(())
 }
 
@@ -95,7 +104,7 @@ impl Work {
                 State::Pending => Some(&mut work.pending),
                 State::Deleting => Some(&mut work.deleting),
                 State::Persistent => {
-                    if entry.obj.take_touched() || !entry.links.is_empty() {
+                    if entry.obj.is_touched() || !entry.links.is_empty() {
                         work.candidates.push(id);
                     } else {
                         continue;
@@ -151,7 +160,7 @@ fn insert_rows(
         .version_column()
         .and_then(|c| table.column_index(&c.name));
     // Prepare each row: links filled, defaults applied, values taken.
-    let mut rows: Vec<(usize, Vec<Value>)> = Vec::with_capacity(ids.len());
+    let mut rows: Vec<Row> = Vec::with_capacity(ids.len());
     for &id in ids {
         let e = entry(entries, id)?;
         let obj = e.obj.clone();
@@ -183,7 +192,7 @@ fn insert_rows(
             .map(|(c, v)| v.is_null() && (c.autoincrement || c.server_default.is_some()))
             .collect()
     };
-    let mut groups: Vec<(Vec<bool>, Vec<(usize, Vec<Value>)>)> = Vec::new();
+    let mut groups: Vec<(Vec<bool>, Vec<Row>)> = Vec::new();
     for row in rows {
         let mask = omitted(&row.1);
         match groups.iter_mut().find(|(m, _)| *m == mask) {
@@ -203,7 +212,7 @@ fn insert_group(
     entries: &mut Entries,
     table: &'static TableDef,
     omitted: &[bool],
-    rows: Vec<(usize, Vec<Value>)>,
+    rows: Vec<Row>,
 ) -> Result<()> {
     let columns: Vec<usize> = (0..table.columns.len()).filter(|&i| !omitted[i]).collect();
     let autoinc = table
@@ -289,7 +298,7 @@ fn apply_returned(
     returning: &[usize],
     autoinc: Option<usize>,
     pk: &[usize],
-    chunk: &mut [(usize, Vec<Value>)],
+    chunk: &mut [Row],
     mut returned: Vec<Vec<Value>>,
 ) -> Result<()> {
     if returned.len() != chunk.len() {

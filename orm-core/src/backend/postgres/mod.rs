@@ -10,7 +10,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement};
 
-use super::{Backend, Rows};
+use super::{Backend, RowSink, Rows};
 use crate::dialect::{Dialect, Postgres};
 use crate::error::{Error, Result};
 use crate::value::Value;
@@ -119,12 +119,7 @@ impl Backend for PostgresBackend {
         Ok(Rows { columns, rows })
     }
 
-    fn query_each(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        f: &mut dyn FnMut(&[String], Vec<Value>) -> Result<bool>,
-    ) -> Result<()> {
+    fn query_each(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
         let stmt = self.prepare(sql)?;
         let columns = column_names(&stmt);
         let mut lost = false;
