@@ -22,6 +22,9 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// The column names, in order.
     const COLUMNS: &'static [&'static str];
 
+    /// Whether [`Model::apply_update_hooks`] does anything (any `on_update` field).
+    const HAS_UPDATE_HOOKS: bool = false;
+
     /// The table metadata: columns, keys, indexes, constraints.
     fn table() -> &'static TableDef;
 

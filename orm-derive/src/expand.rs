@@ -112,11 +112,15 @@ fn model_impl(m: &Model) -> TokenStream {
             }
         })
     });
-    let update_hooks = columns.iter().filter_map(|f| {
-        let path = &f.attrs.on_update.as_ref()?.value;
-        let ident = &f.ident;
-        Some(quote!(self.#ident = ::core::convert::Into::into(#path());))
-    });
+    let update_hooks: Vec<TokenStream> = columns
+        .iter()
+        .filter_map(|f| {
+            let path = &f.attrs.on_update.as_ref()?.value;
+            let ident = &f.ident;
+            Some(quote!(self.#ident = ::core::convert::Into::into(#path());))
+        })
+        .collect();
+    let has_update_hooks = !update_hooks.is_empty();
 
     quote! {
         #[automatically_derived]
@@ -124,6 +128,7 @@ fn model_impl(m: &Model) -> TokenStream {
             const TABLE_NAME: &'static str = #table;
             const PRIMARY_KEY: &'static [&'static str] = &[#(#pk_names),*];
             const COLUMNS: &'static [&'static str] = &[#(#column_names),*];
+            const HAS_UPDATE_HOOKS: bool = #has_update_hooks;
 
             #table_fn
 

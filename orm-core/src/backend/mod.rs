@@ -34,6 +34,19 @@ pub trait Backend: Send {
     /// The backend's error, mapped to the portable kinds (constraint violations, lost connections).
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
 
+    /// Runs one statement once per row of parameters (`params` holds `width` values per row), prepared
+    /// once; returns the number of rows each execution changed.
+    ///
+    /// # Errors
+    ///
+    /// As [`Backend::execute`], at the first failing row.
+    fn execute_each(&mut self, sql: &str, params: &[Value], width: usize) -> Result<Vec<u64>> {
+        params
+            .chunks(width.max(1))
+            .map(|row| self.execute(sql, row))
+            .collect()
+    }
+
     /// Runs a query and returns every row.
     ///
     /// # Errors

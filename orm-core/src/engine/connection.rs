@@ -73,6 +73,26 @@ impl Connection {
         self.run(sql, params, |b, s, p| b.execute(s, p))
     }
 
+    /// Runs one statement once per row of parameters (`params` holds `width` values per row), prepared
+    /// once; returns the rows changed by each execution. Statement events see every execution.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::execute`], at the first failing row.
+    pub fn execute_each(&mut self, sql: &str, params: &[Value], width: usize) -> Result<Vec<u64>> {
+        let observed = self.shared.has_listeners()
+            || self.shared.echo.load(std::sync::atomic::Ordering::Relaxed);
+        if observed {
+            return params
+                .chunks(width.max(1))
+                .map(|row| self.execute(sql, row))
+                .collect();
+        }
+        self.backend
+            .execute_each(sql, params, width)
+            .map_err(|e| self.shared.complete_error(e))
+    }
+
     /// Runs a query with bound parameters and returns every row.
     ///
     /// # Errors

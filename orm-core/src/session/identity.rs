@@ -1,6 +1,6 @@
 //! The identity map: one object per primary key per session.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::value::Value;
 
@@ -41,13 +41,22 @@ pub(crate) struct IdentityKey {
 impl IdentityKey {
     /// The key of a row, or `None` while any part of the key is still NULL (not assigned yet).
     pub(crate) fn new(table: &'static str, key: &[Value]) -> Option<Self> {
-        if key.is_empty() || key.iter().any(Value::is_null) {
+        Self::of_row(table, key, &(0..key.len()).collect::<Vec<_>>())
+    }
+
+    /// The key of a full row, from the positions of its key columns.
+    pub(crate) fn of_row(table: &'static str, row: &[Value], pk: &[usize]) -> Option<Self> {
+        let mut key = Vec::with_capacity(pk.len());
+        for &i in pk {
+            match row.get(i) {
+                None | Some(Value::Null) => return None,
+                Some(v) => key.push(KeyPart::from(v)),
+            }
+        }
+        if key.is_empty() {
             return None;
         }
-        Some(IdentityKey {
-            table,
-            key: key.iter().map(KeyPart::from).collect(),
-        })
+        Some(IdentityKey { table, key })
     }
 }
 

@@ -169,7 +169,9 @@ impl Session {
                     return;
                 };
                 match entry.state {
-                    State::Pending => self.entries.replace(id, None),
+                    State::Pending => {
+                        self.entries.replace(id, None);
+                    }
                     State::Persistent => {
                         if let Some(e) = self.entries.slots[id].as_mut() {
                             e.state = State::Deleting;

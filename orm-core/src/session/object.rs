@@ -86,6 +86,8 @@ pub(crate) trait AnyObj: Send + Sync {
     fn take_touched(&self) -> bool;
     fn mark_touched(&self);
     fn is_touched(&self) -> bool;
+    fn pk_indexes(&self) -> &'static [usize];
+    fn has_update_hooks(&self) -> bool;
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
     fn addr(&self) -> usize;
 }
@@ -169,6 +171,14 @@ impl<M: Model> AnyObj for Cell<M> {
 
     fn is_touched(&self) -> bool {
         self.touched.load(Ordering::Relaxed)
+    }
+
+    fn pk_indexes(&self) -> &'static [usize] {
+        M::primary_key_indexes()
+    }
+
+    fn has_update_hooks(&self) -> bool {
+        M::HAS_UPDATE_HOOKS
     }
 
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {

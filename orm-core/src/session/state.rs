@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap as HashMap;
+
 use super::identity::{IdentityKey, IdentityMap};
 use super::object::AnyObj;
 use crate::error::Result;
@@ -43,15 +45,12 @@ pub(crate) struct Entry {
 
 impl Entry {
     pub(crate) fn identity(&self) -> Option<IdentityKey> {
-        let table = self.obj.table();
         let snapshot = self.snapshot.as_ref()?;
-        let key: Vec<Value> = table
-            .primary_key
-            .iter()
-            .filter_map(|pk| table.column_index(pk))
-            .map(|i| snapshot[i].clone())
-            .collect();
-        IdentityKey::new(table.name.as_str(), &key)
+        IdentityKey::of_row(
+            self.obj.table().name.as_str(),
+            snapshot,
+            self.obj.pk_indexes(),
+        )
     }
 }
 
@@ -70,7 +69,7 @@ pub(crate) struct Entries {
     pub(crate) slots: Vec<Option<Entry>>,
     pub(crate) identity: IdentityMap,
     /// Object address to entry id, to find the entry of a handle.
-    pub(crate) by_addr: std::collections::HashMap<usize, usize>,
+    pub(crate) by_addr: HashMap<usize, usize>,
     pub(crate) journal: Vec<Record>,
 }
 
@@ -100,8 +99,9 @@ impl Entries {
     }
 
     /// Replaces the entry `id`, keeping the identity map and address index in step.
-    pub(crate) fn replace(&mut self, id: usize, entry: Option<Entry>) {
-        if let Some(old) = self.slots.get_mut(id).and_then(Option::take) {
+    pub(crate) fn replace(&mut self, id: usize, entry: Option<Entry>) -> Option<Entry> {
+        let old = self.slots.get_mut(id).and_then(Option::take);
+        if let Some(old) = &old {
             if let Some(key) = old.identity() {
                 if self.identity.get(&key) == Some(&id) {
                     self.identity.remove(&key);
@@ -119,6 +119,7 @@ impl Entries {
             }
             self.slots[id] = Some(new);
         }
+        old
     }
 
     /// Undoes the journal down to `mark`, newest first.

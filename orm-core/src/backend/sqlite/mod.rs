@@ -133,6 +133,18 @@ impl Backend for SqliteBackend {
         Ok(n as u64)
     }
 
+    fn execute_each(&mut self, sql: &str, params: &[Value], width: usize) -> Result<Vec<u64>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
+        params
+            .chunks(width.max(1))
+            .map(|row| {
+                stmt.execute(rusqlite::params_from_iter(row))
+                    .map(|n| n as u64)
+                    .map_err(map_error)
+            })
+            .collect()
+    }
+
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
         let columns: std::sync::Arc<[String]> = column_names(&stmt).into();

@@ -1,0 +1,87 @@
+//! Deletes: children first; IN lists on PostgreSQL, one prepared statement per row on SQLite.
+
+use super::{find_stale, key_indexes, key_values, stale_key, MAX_ROWS_PER_STATEMENT};
+use crate::dialect::{Dialect, DialectKind};
+use crate::engine::Connection;
+use crate::error::Result;
+use crate::query::SqlWriter;
+use crate::schema::TableDef;
+use crate::session::state::{Entries, Record};
+use crate::value::Value;
+
+/// Deletes the rows of `ids`, moving their entries into the journal.
+pub(super) fn delete_rows(
+    conn: &mut Connection,
+    dialect: &'static dyn Dialect,
+    entries: &mut Entries,
+    table: &TableDef,
+    ids: &[usize],
+) -> Result<()> {
+    let version = table
+        .version_column()
+        .and_then(|c| table.column_index(&c.name));
+    let pk = key_indexes(table);
+    // The entries leave the session now and wait in the journal, should the flush fail.
+    let mut keys: Vec<Vec<Value>> = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let Some(e) = entries.replace(id, None) else {
+            continue;
+        };
+        keys.push(key_values(
+            &pk,
+            version,
+            e.snapshot.as_deref().unwrap_or_default(),
+        ));
+        entries.journal.push(Record {
+            id,
+            before: Some(e),
+            values: None,
+        });
+    }
+    if pk.len() == 1 && version.is_none() && dialect.kind() == DialectKind::Postgres {
+        // One round trip per thousand rows.
+        let per_statement = dialect.max_params().clamp(1, MAX_ROWS_PER_STATEMENT);
+        for chunk in keys.chunks(per_statement) {
+            let mut w = SqlWriter::new(dialect);
+            w.push("DELETE FROM ")
+                .ident(&table.name)
+                .push(" WHERE ")
+                .ident(&table.columns[pk[0]].name)
+                .push(" IN (");
+            for (n, key) in chunk.iter().enumerate() {
+                if n > 0 {
+                    w.push(", ");
+                }
+                w.param(key[0].clone());
+            }
+            w.push(")");
+            let (sql, params) = w.finish();
+            if conn.execute(&sql, &params)? != chunk.len() as u64 {
+                let refs: Vec<&[Value]> = chunk.iter().map(Vec::as_slice).collect();
+                let first = find_stale(conn, dialect, table, &pk, None, &refs)?;
+                return Err(stale_key(table, &pk, None, refs[first]));
+            }
+        }
+        return Ok(());
+    }
+    // In-process SQLite: one prepared statement per row beats building an IN list (which SQLite
+    // turns into a temporary index per statement).
+    let mut w = SqlWriter::new(dialect);
+    w.push("DELETE FROM ").ident(&table.name).push(" WHERE ");
+    for (m, &i) in pk.iter().chain(version.as_ref()).enumerate() {
+        if m > 0 {
+            w.push(" AND ");
+        }
+        w.ident(&table.columns[i].name)
+            .push(" = ")
+            .param(Value::Null);
+    }
+    let (sql, _) = w.finish();
+    let width = pk.len() + usize::from(version.is_some());
+    let params: Vec<Value> = keys.iter().flatten().cloned().collect();
+    let counts = conn.execute_each(&sql, &params, width)?;
+    if let Some(n) = counts.iter().position(|&c| c != 1) {
+        return Err(stale_key(table, &pk, version, &keys[n]));
+    }
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! Inserts: many rows per statement, generated keys and server defaults read back.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use super::{entry, link_value, MAX_ROWS_PER_STATEMENT};
+use crate::dialect::Dialect;
+use crate::engine::Connection;
+use crate::error::{Error, Result};
+use crate::query::SqlWriter;
+use crate::schema::TableDef;
+use crate::session::identity::KeyPart;
+use crate::session::state::{Entries, Entry, Link, State};
+use crate::value::Value;
+
+/// A row being inserted: its entry and values.
+type Row = (usize, Vec<Value>);
+
+pub(super) fn insert_rows(
+    conn: &mut Connection,
+    dialect: &'static dyn Dialect,
+    entries: &mut Entries,
+    table: &'static TableDef,
+    ids: &[usize],
+    inserted: &HashSet<usize>,
+    deferred: &mut Vec<(usize, Link)>,
+) -> Result<()> {
+    let version = table
+        .version_column()
+        .and_then(|c| table.column_index(&c.name));
+    // Prepare each row: links filled, defaults applied, values taken.
+    let mut rows: Vec<Row> = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let e = entry(entries, id)?;
+        let obj = e.obj.clone();
+        let links = e.links.clone();
+        entries.record(id, Some(obj.values()?));
+        for link in links {
+            match link_value(entries, &link, inserted) {
+                Some(v) => obj.set_value(link.column, v)?,
+                None => deferred.push((id, link)),
+            }
+        }
+        obj.apply_insert_defaults()?;
+        if let Some(vi) = version {
+            if matches!(
+                obj.values()?.get(vi),
+                Some(Value::Null) | Some(Value::I64(0)) | Some(Value::I32(0))
+            ) {
+                obj.set_value(vi, Value::I64(1))?;
+            }
+        }
+        rows.push((id, obj.values()?));
+    }
+    // Columns left to the database: a NULL autoincrement key, a NULL column with a server default.
+    let omitted = |values: &[Value]| -> Vec<bool> {
+        table
+            .columns
+            .iter()
+            .zip(values)
+            .map(|(c, v)| v.is_null() && (c.autoincrement || c.server_default.is_some()))
+            .collect()
+    };
+    let mut groups: Vec<(Vec<bool>, Vec<Row>)> = Vec::new();
+    for row in rows {
+        let mask = omitted(&row.1);
+        match groups.iter_mut().find(|(m, _)| *m == mask) {
+            Some((_, g)) => g.push(row),
+            None => groups.push((mask, vec![row])),
+        }
+    }
+    for (mask, group) in groups {
+        insert_group(conn, dialect, entries, table, &mask, group)?;
+    }
+    Ok(())
+}
+
+fn insert_group(
+    conn: &mut Connection,
+    dialect: &'static dyn Dialect,
+    entries: &mut Entries,
+    table: &'static TableDef,
+    omitted: &[bool],
+    rows: Vec<Row>,
+) -> Result<()> {
+    let columns: Vec<usize> = (0..table.columns.len()).filter(|&i| !omitted[i]).collect();
+    let autoinc = table
+        .columns
+        .iter()
+        .position(|c| c.autoincrement)
+        .filter(|&i| omitted[i]);
+    let mut returning: Vec<usize> = (0..table.columns.len()).filter(|&i| omitted[i]).collect();
+    let pk: Vec<usize> = table
+        .primary_key
+        .iter()
+        .filter_map(|k| table.column_index(k))
+        .collect();
+    if autoinc.is_none() && !returning.is_empty() {
+        // Returned rows are matched to objects by their key.
+        returning.splice(0..0, pk.iter().copied());
+    }
+    let per_statement = if columns.is_empty() {
+        1
+    } else {
+        (dialect.max_params() / columns.len()).clamp(1, MAX_ROWS_PER_STATEMENT)
+    };
+    let mut rows = rows;
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(per_statement));
+        let chunk = std::mem::replace(&mut rows, rest);
+        let mut w = SqlWriter::new(dialect);
+        w.push("INSERT INTO ").ident(&table.name);
+        if columns.is_empty() {
+            w.push(" DEFAULT VALUES");
+        } else {
+            w.push(" (")
+                .ident_list(columns.iter().map(|&i| table.columns[i].name.as_str()))
+                .push(") VALUES ");
+            for (r, (_, values)) in chunk.iter().enumerate() {
+                w.push(if r == 0 { "(" } else { ", (" });
+                for (k, &i) in columns.iter().enumerate() {
+                    if k > 0 {
+                        w.push(", ");
+                    }
+                    w.param(values[i].clone());
+                }
+                w.push(")");
+            }
+        }
+        if !returning.is_empty() {
+            w.push(" RETURNING ")
+                .ident_list(returning.iter().map(|&i| table.columns[i].name.as_str()));
+        }
+        let (sql, params) = w.finish();
+        let mut chunk = chunk;
+        if returning.is_empty() {
+            conn.execute(&sql, &params)?;
+        } else {
+            let returned = conn.query(&sql, &params)?.rows;
+            apply_returned(table, &returning, autoinc, &pk, &mut chunk, returned)?;
+        }
+        for (id, values) in chunk {
+            let e = entry(entries, id)?;
+            let obj = e.obj.clone();
+            for &i in &returning {
+                obj.set_value(i, values[i].clone())?;
+            }
+            entries.replace(
+                id,
+                Some(Entry {
+                    obj,
+                    state: State::Persistent,
+                    snapshot: Some(values),
+                    links: Vec::new(),
+                }),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes the returned columns into the rows' values. With an autoincrement key, the keys were assigned
+/// in the order of the VALUES list, so the returned rows sorted by key match the rows in order (the
+/// order RETURNING emits them in is not guaranteed on SQLite); otherwise they are matched by key.
+fn apply_returned(
+    table: &TableDef,
+    returning: &[usize],
+    autoinc: Option<usize>,
+    pk: &[usize],
+    chunk: &mut [Row],
+    mut returned: Vec<Vec<Value>>,
+) -> Result<()> {
+    if returned.len() != chunk.len() {
+        return Err(Error::Database {
+            message: format!(
+                "insert into `{}` returned {} rows for {} objects",
+                table.name,
+                returned.len(),
+                chunk.len()
+            ),
+            code: None,
+            source: None,
+        });
+    }
+    match autoinc {
+        Some(_) => {
+            returned.sort_by_key(|r| r.first().and_then(Value::as_i64));
+            for ((_, values), row) in chunk.iter_mut().zip(returned) {
+                for (&i, v) in returning.iter().zip(row) {
+                    values[i] = v;
+                }
+            }
+        }
+        None => {
+            let mut by_key: HashMap<Vec<KeyPart>, Vec<Value>> = returned
+                .into_iter()
+                .map(|row| (row[..pk.len()].iter().map(KeyPart::from).collect(), row))
+                .collect();
+            for (_, values) in chunk.iter_mut() {
+                let key: Vec<KeyPart> = pk.iter().map(|&i| KeyPart::from(&values[i])).collect();
+                if let Some(row) = by_key.remove(&key) {
+                    for (&i, v) in returning.iter().zip(row) {
+                        values[i] = v;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

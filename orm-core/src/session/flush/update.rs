@@ -1,0 +1,233 @@
+//! Updates: changed columns only, version-checked; one prepared statement per row on SQLite, batched
+//! through `UPDATE ... FROM (VALUES ...)` on PostgreSQL.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use super::{entry, find_stale, link_value, stale_key, MAX_ROWS_PER_STATEMENT};
+use crate::dialect::{Dialect, DialectKind};
+use crate::engine::Connection;
+use crate::error::Result;
+use crate::query::SqlWriter;
+use crate::schema::TableDef;
+use crate::session::state::{Entries, Entry, Record};
+use crate::value::Value;
+
+/// The dirty rows of one table that changed the same columns: one statement shape.
+struct Group {
+    table: &'static TableDef,
+    pk: &'static [usize],
+    version: Option<usize>,
+    changed: Vec<usize>,
+    /// Per row: the new values of `changed`, then the key, then the old version.
+    params: Vec<Value>,
+}
+
+impl Group {
+    fn width(&self) -> usize {
+        self.changed.len() + self.pk.len() + usize::from(self.version.is_some())
+    }
+
+    fn rows(&self) -> usize {
+        self.params.len() / self.width().max(1)
+    }
+
+    /// The key (and old version) of row `n`.
+    fn key(&self, n: usize) -> &[Value] {
+        let start = n * self.width() + self.changed.len();
+        &self.params[start..(n + 1) * self.width()]
+    }
+}
+
+/// Finds the dirty objects among `candidates`, journals them, and writes their changed columns.
+pub(super) fn update_rows(
+    conn: &mut Connection,
+    dialect: &'static dyn Dialect,
+    entries: &mut Entries,
+    order: &[&'static TableDef],
+    candidates: &[usize],
+) -> Result<()> {
+    let mut groups: Vec<Group> = Vec::new();
+    let no_pending = HashSet::default();
+    let mut versions: HashMap<&str, Option<usize>> = HashMap::default();
+    let mut changed: Vec<usize> = Vec::new();
+    for &id in candidates {
+        let e = entry(entries, id)?;
+        let obj = e.obj.clone();
+        let table = obj.table();
+        for link in &e.links {
+            if let Some(v) = link_value(entries, link, &no_pending) {
+                obj.set_value(link.column, v)?;
+            }
+        }
+        let values = obj.values()?;
+        let Some(snapshot) = entry(entries, id)?.snapshot.as_ref() else {
+            continue;
+        };
+        if values == *snapshot {
+            continue;
+        }
+        let version = *versions.entry(table.name.as_str()).or_insert_with(|| {
+            table
+                .version_column()
+                .and_then(|c| table.column_index(&c.name))
+        });
+        // Hooks and the version bump write to the object: keep what it held, for a failed flush.
+        let (before, new_values) = if obj.has_update_hooks() || version.is_some() {
+            obj.apply_update_hooks()?;
+            if let Some(vi) = version {
+                let next = snapshot[vi].as_i64().unwrap_or(0) + 1;
+                obj.set_value(vi, Value::I64(next))?;
+            }
+            (Some(values), obj.values()?)
+        } else {
+            (None, values)
+        };
+        changed.clear();
+        changed.extend((0..new_values.len()).filter(|&i| new_values[i] != snapshot[i]));
+        let pk = obj.pk_indexes();
+        let group = match groups
+            .iter()
+            .position(|g| std::ptr::eq(g.table, table) && g.changed == changed)
+        {
+            Some(n) => &mut groups[n],
+            None => {
+                groups.push(Group {
+                    table,
+                    pk,
+                    version,
+                    changed: changed.clone(),
+                    params: Vec::new(),
+                });
+                let last = groups.len() - 1;
+                &mut groups[last]
+            }
+        };
+        group
+            .params
+            .extend(changed.iter().map(|&i| new_values[i].clone()));
+        group.params.extend(
+            pk.iter()
+                .chain(version.as_ref())
+                .map(|&i| snapshot[i].clone()),
+        );
+        // The old snapshot moves into the journal; the entry holds the new values from now on.
+        let Some(slot) = entries.slots[id].as_mut() else {
+            continue;
+        };
+        let old = Entry {
+            obj,
+            state: slot.state,
+            snapshot: slot.snapshot.replace(new_values),
+            links: std::mem::take(&mut slot.links),
+        };
+        entries.journal.push(Record {
+            id,
+            before: Some(old),
+            values: before,
+        });
+    }
+    // Parents' rows first, as for inserts.
+    groups.sort_by_key(|g| order.iter().position(|t| std::ptr::eq(*t, g.table)));
+    for group in &groups {
+        if dialect.kind() == DialectKind::Postgres && group.rows() > 1 {
+            update_batched(conn, dialect, group)?;
+        } else {
+            update_each(conn, dialect, group)?;
+        }
+    }
+    Ok(())
+}
+
+/// One `UPDATE ... SET <changed> WHERE <key> [AND version]` per row, prepared once.
+fn update_each(conn: &mut Connection, dialect: &'static dyn Dialect, g: &Group) -> Result<()> {
+    let table = g.table;
+    let mut w = SqlWriter::new(dialect);
+    w.push("UPDATE ").ident(&table.name).push(" SET ");
+    for (n, &i) in g.changed.iter().enumerate() {
+        if n > 0 {
+            w.push(", ");
+        }
+        w.ident(&table.columns[i].name)
+            .push(" = ")
+            .param(Value::Null);
+    }
+    w.push(" WHERE ");
+    for (n, &i) in g.pk.iter().chain(g.version.as_ref()).enumerate() {
+        if n > 0 {
+            w.push(" AND ");
+        }
+        w.ident(&table.columns[i].name)
+            .push(" = ")
+            .param(Value::Null);
+    }
+    let (sql, _) = w.finish();
+    let counts = conn.execute_each(&sql, &g.params, g.width())?;
+    match counts.iter().position(|&c| c != 1) {
+        Some(n) => Err(stale_key(table, g.pk, g.version, g.key(n))),
+        None => Ok(()),
+    }
+}
+
+/// PostgreSQL: many rows per `UPDATE t SET c = v.c FROM (VALUES ...) AS v(...) WHERE t.k = v.k`.
+fn update_batched(conn: &mut Connection, dialect: &'static dyn Dialect, g: &Group) -> Result<()> {
+    let table = g.table;
+    let (set_len, width) = (g.changed.len(), g.width());
+    // VALUES has no column types of its own: each cell is cast to its column's type. The cells are
+    // written in the group's order: new values, key, old version.
+    let cells: Vec<usize> = g
+        .changed
+        .iter()
+        .chain(g.pk)
+        .chain(g.version.as_ref())
+        .copied()
+        .collect();
+    let casts: Vec<String> = cells
+        .iter()
+        .map(|&i| format!("::{}", dialect.column_type(&table.columns[i].ty)))
+        .collect();
+    let names: Vec<String> = (0..width).map(|n| format!("v{n}")).collect();
+    let per_statement = (dialect.max_params() / width).clamp(1, MAX_ROWS_PER_STATEMENT);
+    for (chunk_no, chunk) in g.params.chunks(width * per_statement).enumerate() {
+        let mut w = SqlWriter::new(dialect);
+        w.push("UPDATE ").ident(&table.name).push(" SET ");
+        for (n, &i) in g.changed.iter().enumerate() {
+            if n > 0 {
+                w.push(", ");
+            }
+            w.ident(&table.columns[i].name)
+                .push(" = \"v\".")
+                .ident(&names[n]);
+        }
+        w.push(" FROM (VALUES ");
+        for (r, row) in chunk.chunks(width).enumerate() {
+            w.push(if r == 0 { "(" } else { ", (" });
+            for (n, v) in row.iter().enumerate() {
+                if n > 0 {
+                    w.push(", ");
+                }
+                w.param(v.clone()).push(&casts[n]);
+            }
+            w.push(")");
+        }
+        w.push(") AS \"v\" (")
+            .ident_list(names.iter().map(String::as_str))
+            .push(") WHERE ");
+        for (n, &i) in g.pk.iter().chain(g.version.as_ref()).enumerate() {
+            if n > 0 {
+                w.push(" AND ");
+            }
+            w.qualified(&table.name, &table.columns[i].name)
+                .push(" = \"v\".")
+                .ident(&names[set_len + n]);
+        }
+        let (sql, params) = w.finish();
+        let rows = chunk.len() / width;
+        if conn.execute(&sql, &params)? != rows as u64 {
+            let first_row = chunk_no * per_statement;
+            let keys: Vec<&[Value]> = (first_row..first_row + rows).map(|n| g.key(n)).collect();
+            let n = find_stale(conn, dialect, table, g.pk, g.version, &keys)?;
+            return Err(stale_key(table, g.pk, g.version, keys[n]));
+        }
+    }
+    Ok(())
+}

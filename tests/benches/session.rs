@@ -1,0 +1,294 @@
+//! The session's flush against the raw drivers doing the same work, in one run, as ratios:
+//! 100k new objects inserted with their ids read back, 100k dirty objects updated, 100k deleted.
+//!
+//! `cargo bench -p tests --bench session` (in-memory SQLite; PostgreSQL too when TEST_POSTGRES_URL is
+//! set). Raw SQLite is a single-row prepared statement per row in one transaction; raw PostgreSQL is
+//! multi-row VALUES (inserts), UPDATE ... FROM (VALUES ...) (updates) and DELETE ... IN (...) (deletes),
+//! 1000 rows per statement, in one transaction.
+
+use std::time::{Duration, Instant};
+
+use orm_core::{Engine, Model};
+
+#[derive(Model, Debug)]
+pub struct Item {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(length = 64)]
+    pub name: String,
+    pub qty: i64,
+    pub price: f64,
+}
+
+const N: usize = 100_000;
+const ROUNDS: usize = 3;
+const BATCH: usize = 1000;
+
+fn items() -> Vec<Item> {
+    (0..N)
+        .map(|i| Item {
+            id: None,
+            name: format!("item {i}"),
+            qty: i as i64,
+            price: i as f64 * 0.5,
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct Times {
+    insert: Duration,
+    update: Duration,
+    delete: Duration,
+}
+
+fn orm_round(engine: &Engine) -> Times {
+    let mut t = Times::default();
+    let mut session = engine.session();
+    let data = items();
+    let start = Instant::now();
+    let objs = session.add_all(data);
+    session.commit().expect("insert");
+    t.insert = start.elapsed();
+    assert_eq!(objs[N - 1].read().id.map(|_| ()), Some(()));
+    let start = Instant::now();
+    for o in &objs {
+        let mut w = o.write();
+        w.qty += 1;
+        w.name.push('!');
+    }
+    session.commit().expect("update");
+    t.update = start.elapsed();
+    let start = Instant::now();
+    for o in &objs {
+        session.delete(o);
+    }
+    session.commit().expect("delete");
+    t.delete = start.elapsed();
+    t
+}
+
+fn sqlite_raw_round(conn: &mut rusqlite::Connection) -> Times {
+    let mut t = Times::default();
+    let mut data = items();
+    let start = Instant::now();
+    let tx = conn.transaction().expect("begin");
+    {
+        let mut stmt = tx
+            .prepare_cached("INSERT INTO item (name, qty, price) VALUES (?1, ?2, ?3) RETURNING id")
+            .expect("prepare");
+        for it in &mut data {
+            it.id = Some(
+                stmt.query_row(rusqlite::params![it.name, it.qty, it.price], |r| r.get(0))
+                    .expect("insert"),
+            );
+        }
+    }
+    tx.commit().expect("commit");
+    t.insert = start.elapsed();
+    let start = Instant::now();
+    let tx = conn.transaction().expect("begin");
+    {
+        let mut stmt = tx
+            .prepare_cached("UPDATE item SET name = ?1, qty = ?2 WHERE id = ?3")
+            .expect("prepare");
+        for it in &mut data {
+            it.qty += 1;
+            it.name.push('!');
+            assert_eq!(
+                stmt.execute(rusqlite::params![it.name, it.qty, it.id])
+                    .expect("update"),
+                1
+            );
+        }
+    }
+    tx.commit().expect("commit");
+    t.update = start.elapsed();
+    let start = Instant::now();
+    let tx = conn.transaction().expect("begin");
+    {
+        let mut stmt = tx
+            .prepare_cached("DELETE FROM item WHERE id = ?1")
+            .expect("prepare");
+        for it in &data {
+            assert_eq!(stmt.execute([it.id]).expect("delete"), 1);
+        }
+    }
+    tx.commit().expect("commit");
+    t.delete = start.elapsed();
+    t
+}
+
+fn placeholders(rows: usize, cols: usize, casts: &[&str]) -> String {
+    let mut s = String::new();
+    for r in 0..rows {
+        s.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push_str(&format!(
+                "${}{}",
+                r * cols + c + 1,
+                casts.get(c).copied().unwrap_or("")
+            ));
+        }
+        s.push(')');
+    }
+    s
+}
+
+fn postgres_raw_round(client: &mut postgres::Client) -> Times {
+    use postgres::types::ToSql;
+    let mut t = Times::default();
+    let mut data = items();
+    let start = Instant::now();
+    let mut tx = client.transaction().expect("begin");
+    for chunk in data.chunks_mut(BATCH) {
+        let sql = format!(
+            "INSERT INTO item (name, qty, price) VALUES {} RETURNING id",
+            placeholders(chunk.len(), 3, &[])
+        );
+        let stmt = tx.prepare(&sql).expect("prepare");
+        let params: Vec<&(dyn ToSql + Sync)> = chunk
+            .iter()
+            .flat_map(|it| [&it.name as &(dyn ToSql + Sync), &it.qty, &it.price])
+            .collect();
+        let mut ids: Vec<i64> = tx
+            .query(&stmt, &params)
+            .expect("insert")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        ids.sort_unstable();
+        for (it, id) in chunk.iter_mut().zip(ids) {
+            it.id = Some(id);
+        }
+    }
+    tx.commit().expect("commit");
+    t.insert = start.elapsed();
+    let start = Instant::now();
+    let mut tx = client.transaction().expect("begin");
+    for chunk in data.chunks_mut(BATCH) {
+        for it in chunk.iter_mut() {
+            it.qty += 1;
+            it.name.push('!');
+        }
+        let sql = format!(
+            "UPDATE item SET name = v.name, qty = v.qty FROM (VALUES {}) AS v (id, name, qty) WHERE item.id = v.id",
+            placeholders(chunk.len(), 3, &["::BIGINT", "::VARCHAR(64)", "::BIGINT"])
+        );
+        let params: Vec<&(dyn ToSql + Sync)> = chunk
+            .iter()
+            .flat_map(|it| [&it.id as &(dyn ToSql + Sync), &it.name, &it.qty])
+            .collect();
+        assert_eq!(
+            tx.execute(&sql, &params).expect("update"),
+            chunk.len() as u64
+        );
+    }
+    tx.commit().expect("commit");
+    t.update = start.elapsed();
+    let start = Instant::now();
+    let mut tx = client.transaction().expect("begin");
+    for chunk in data.chunks(BATCH) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("DELETE FROM item WHERE id IN ({})", list.join(", "));
+        let params: Vec<&(dyn ToSql + Sync)> = chunk
+            .iter()
+            .map(|it| &it.id as &(dyn ToSql + Sync))
+            .collect();
+        assert_eq!(
+            tx.execute(&sql, &params).expect("delete"),
+            chunk.len() as u64
+        );
+    }
+    tx.commit().expect("commit");
+    t.delete = start.elapsed();
+    t
+}
+
+fn best(rounds: impl IntoIterator<Item = Times>) -> Times {
+    rounds.into_iter().fold(
+        Times {
+            insert: Duration::MAX,
+            update: Duration::MAX,
+            delete: Duration::MAX,
+        },
+        |a, b| Times {
+            insert: a.insert.min(b.insert),
+            update: a.update.min(b.update),
+            delete: a.delete.min(b.delete),
+        },
+    )
+}
+
+fn report(backend: &str, orm: &Times, raw: &Times) {
+    println!("\n{backend}: {N} rows, best of {ROUNDS}");
+    println!(
+        "{:<8} {:>12} {:>12} {:>8} {:>14}",
+        "phase", "orm", "raw", "ratio", "orm rows/s"
+    );
+    for (name, o, r) in [
+        ("insert", orm.insert, raw.insert),
+        ("update", orm.update, raw.update),
+        ("delete", orm.delete, raw.delete),
+    ] {
+        println!(
+            "{name:<8} {:>10.1}ms {:>10.1}ms {:>7.2}x {:>14.0}",
+            o.as_secs_f64() * 1e3,
+            r.as_secs_f64() * 1e3,
+            o.as_secs_f64() / r.as_secs_f64(),
+            N as f64 / o.as_secs_f64()
+        );
+    }
+}
+
+fn main() {
+    let create = "CREATE TABLE item (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(64) NOT NULL, qty BIGINT NOT NULL, price DOUBLE PRECISION NOT NULL)";
+    // SQLite, in memory, both sides.
+    let engine = Engine::connect("sqlite::memory:").expect("engine");
+    engine.create_all().expect("create");
+    let mut raw = rusqlite::Connection::open_in_memory().expect("sqlite");
+    raw.execute_batch(create).expect("create");
+    let mut orm_times = Vec::new();
+    let mut raw_times = Vec::new();
+    for _ in 0..ROUNDS {
+        orm_times.push(orm_round(&engine));
+        raw_times.push(sqlite_raw_round(&mut raw));
+    }
+    report("sqlite (in memory)", &best(orm_times), &best(raw_times));
+
+    let Ok(url) = std::env::var("TEST_POSTGRES_URL") else {
+        println!("\npostgresql: skipped (set TEST_POSTGRES_URL)");
+        return;
+    };
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("postgres");
+    admin
+        .batch_execute("DROP SCHEMA IF EXISTS orm_bench_orm CASCADE; CREATE SCHEMA orm_bench_orm; DROP SCHEMA IF EXISTS orm_bench_raw CASCADE; CREATE SCHEMA orm_bench_raw")
+        .expect("schemas");
+    let engine = Engine::builder(&url)
+        .search_path("orm_bench_orm")
+        .build()
+        .expect("engine");
+    engine.create_all().expect("create");
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).expect("postgres");
+    raw.batch_execute(&format!(
+        "SET search_path TO orm_bench_raw; {}",
+        create.replace(
+            "INTEGER NOT NULL PRIMARY KEY",
+            "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+        )
+    ))
+    .expect("create");
+    let mut orm_times = Vec::new();
+    let mut raw_times = Vec::new();
+    for _ in 0..ROUNDS {
+        orm_times.push(orm_round(&engine));
+        raw_times.push(postgres_raw_round(&mut raw));
+    }
+    report("postgresql", &best(orm_times), &best(raw_times));
+    admin
+        .batch_execute("DROP SCHEMA orm_bench_orm CASCADE; DROP SCHEMA orm_bench_raw CASCADE")
+        .expect("cleanup");
+}
