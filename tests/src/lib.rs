@@ -45,7 +45,10 @@ impl PgDb {
 impl Drop for PgDb {
     fn drop(&mut self) {
         if let Ok(mut conn) = self.admin.connection() {
-            let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema));
+            let _ = conn.batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
+                self.schema
+            ));
         }
     }
 }
@@ -84,7 +87,9 @@ pub fn postgres() -> Option<PgDb> {
     let admin = Engine::builder(&url)
         .max_connections(1)
         .build()
-        .unwrap_or_else(|e| panic!("cannot reach the PostgreSQL server at {POSTGRES_URL_VAR}: {e}"));
+        .unwrap_or_else(|e| {
+            panic!("cannot reach the PostgreSQL server at {POSTGRES_URL_VAR}: {e}")
+        });
     admin
         .connection()
         .and_then(|mut c| {
