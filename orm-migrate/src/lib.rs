@@ -4,12 +4,17 @@
 //!
 //! - [`ops`]: the dialect-neutral operations a migration file holds, each with its reverse, and the
 //!   [`ops::SchemaState`] that replaying them builds.
+//! - [`reflect`]: a live database's schema as `orm-core` table definitions.
+//! - [`autogenerate`]: the models compared with a schema → operations and what was detected.
 //! - [`ddl`]: operations rendered to SQL per dialect (SQLite table rebuilds included).
 #![forbid(unsafe_code)]
 
+pub mod autogenerate;
 pub mod ddl;
 pub mod error;
 pub mod ops;
+pub mod reflect;
+pub mod runner;
 
 pub use error::{Error, Result};
 pub use ops::{Operation, SchemaState};
