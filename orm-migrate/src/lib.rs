@@ -4,6 +4,7 @@
 //!
 //! - [`ops`]: the dialect-neutral operations a migration file holds, each with its reverse, and the
 //!   [`ops::SchemaState`] that replaying them builds.
+//! - [`repository`]: the migrations directory of TOML files and the revision graph.
 //! - [`reflect`]: a live database's schema as `orm-core` table definitions.
 //! - [`autogenerate`]: the models compared with a schema → operations and what was detected.
 //! - [`ddl`]: operations rendered to SQL per dialect (SQLite table rebuilds included).
@@ -14,6 +15,7 @@ pub mod ddl;
 pub mod error;
 pub mod ops;
 pub mod reflect;
+pub mod repository;
 pub mod runner;
 
 pub use error::{Error, Result};
