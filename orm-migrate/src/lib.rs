@@ -5,6 +5,7 @@
 //! - [`ops`]: the dialect-neutral operations a migration file holds, each with its reverse, and the
 //!   [`ops::SchemaState`] that replaying them builds.
 //! - [`repository`]: the migrations directory of TOML files and the revision graph.
+//! - [`runner`]: upgrade, downgrade, stamp, current and check against a live database; offline SQL.
 //! - [`reflect`]: a live database's schema as `orm-core` table definitions.
 //! - [`autogenerate`]: the models compared with a schema → operations and what was detected.
 //! - [`ddl`]: operations rendered to SQL per dialect (SQLite table rebuilds included).

@@ -136,6 +136,24 @@ impl Repository {
     }
 }
 
+impl Repository {
+    /// Writes a revision that follows every head, joining them into one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Graph`] when there are fewer than two heads; [`Error::Io`] as [`Repository::add`].
+    pub fn merge(&mut self, message: &str) -> Result<(Migration, PathBuf)> {
+        let heads: Vec<String> = self.graph.heads().into_iter().map(str::to_owned).collect();
+        if heads.len() < 2 {
+            return Err(Error::Graph(format!(
+                "nothing to merge: there is {} head",
+                heads.len()
+            )));
+        }
+        self.add(message, heads, Vec::new(), Vec::new())
+    }
+}
+
 /// 12 random hexadecimal digits (the standard library's randomly keyed hasher over the time and a
 /// counter: unique enough for ids, no extra dependency).
 fn new_revision_id() -> String {
