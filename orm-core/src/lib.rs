@@ -12,6 +12,7 @@ pub mod error;
 pub mod model;
 pub mod query;
 pub mod schema;
+pub mod session;
 pub mod value;
 
 pub use dialect::{Dialect, DialectKind};
@@ -21,11 +22,12 @@ pub use model::Model;
 pub use orm_derive::Model;
 pub use query::Column;
 pub use schema::Metadata;
+pub use session::{Obj, Session};
 pub use value::{SqlType, ToValue, Value, ValueError};
 
 /// Items used by the code `#[derive(Model)]` generates. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::model::decode_field;
+    pub use crate::model::{decode_field, decode_field_with};
     pub use inventory;
 }

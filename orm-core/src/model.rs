@@ -9,7 +9,12 @@ use crate::value::{Value, ValueError};
 ///
 /// Columns are addressed by their position in [`TableDef::columns`], which is the order of the
 /// struct's fields (skipped fields excluded).
-pub trait Model: Sized + Send + 'static {
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a model",
+    label = "not a model",
+    note = "derive it with `#[derive(Model)]`, or name a type that does"
+)]
+pub trait Model: Sized + Send + Sync + 'static {
     /// The table name (the snake_case struct name unless overridden).
     const TABLE_NAME: &'static str;
     /// The primary key column names.
@@ -73,6 +78,27 @@ pub fn decode_field<T: crate::SqlType>(
         message: "the row has fewer columns than the model".to_owned(),
     })?;
     T::from_value(value).map_err(|e| crate::Error::Decode {
+        table: table.to_owned(),
+        column: column.to_owned(),
+        message: e.0,
+    })
+}
+
+/// [`decode_field`] with the decoder passed in, for generated code: the derive names the field type
+/// only in `<T as SqlType>::from_value`, so an unsupported type is reported once, at the field type.
+#[doc(hidden)]
+pub fn decode_field_with<T>(
+    table: &str,
+    column: &str,
+    value: Option<Value>,
+    decode: fn(Value) -> Result<T, ValueError>,
+) -> Result<T> {
+    let value = value.ok_or_else(|| crate::Error::Decode {
+        table: table.to_owned(),
+        column: column.to_owned(),
+        message: "the row has fewer columns than the model".to_owned(),
+    })?;
+    decode(value).map_err(|e| crate::Error::Decode {
         table: table.to_owned(),
         column: column.to_owned(),
         message: e.0,

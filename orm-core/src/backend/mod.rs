@@ -19,6 +19,9 @@ pub struct Rows {
     pub rows: Vec<Vec<Value>>,
 }
 
+/// A callback receiving each row of a streamed query (column names, values); `false` stops.
+pub type RowSink<'a> = dyn FnMut(&[String], Vec<Value>) -> Result<bool> + 'a;
+
 /// A raw connection to one database. Statements are prepared once per connection and cached.
 pub trait Backend: Send {
     /// The dialect this backend speaks.
@@ -44,12 +47,7 @@ pub trait Backend: Send {
     /// # Errors
     ///
     /// As [`Backend::execute`], or the first error `f` returns.
-    fn query_each(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        f: &mut dyn FnMut(&[String], Vec<Value>) -> Result<bool>,
-    ) -> Result<()>;
+    fn query_each(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()>;
 
     /// Runs one or more statements without parameters.
     ///

@@ -16,6 +16,7 @@ use crate::value::Value;
 pub struct Connection {
     backend: r2d2::PooledConnection<Manager>,
     shared: Arc<Shared>,
+    in_transaction: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -28,7 +29,11 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     pub(crate) fn new(backend: r2d2::PooledConnection<Manager>, shared: Arc<Shared>) -> Self {
-        Connection { backend, shared }
+        Connection {
+            backend,
+            shared,
+            in_transaction: false,
+        }
     }
 
     /// The dialect of this connection's database.
@@ -106,7 +111,14 @@ impl Connection {
     ///
     /// As [`Connection::execute`].
     pub fn begin(&mut self) -> Result<()> {
-        self.batch_execute("BEGIN")
+        self.batch_execute("BEGIN")?;
+        self.in_transaction = true;
+        Ok(())
+    }
+
+    /// Whether a transaction begun with [`Connection::begin`] is open.
+    pub fn in_transaction(&self) -> bool {
+        self.in_transaction
     }
 
     /// Commits the transaction.
@@ -115,7 +127,13 @@ impl Connection {
     ///
     /// As [`Connection::execute`]; a deferred constraint can fail here.
     pub fn commit(&mut self) -> Result<()> {
-        self.batch_execute("COMMIT")
+        let result = self.batch_execute("COMMIT");
+        // A failed COMMIT ends the transaction too (SQLite keeps it open only for SQLITE_BUSY, which
+        // the rollback that callers issue then ends).
+        if result.is_ok() {
+            self.in_transaction = false;
+        }
+        result
     }
 
     /// Rolls the transaction back.
@@ -124,6 +142,7 @@ impl Connection {
     ///
     /// [`Error::ConnectionLost`] when the connection is gone (the server rolled back already).
     pub fn rollback(&mut self) -> Result<()> {
+        self.in_transaction = false;
         self.batch_execute("ROLLBACK")
     }
 
@@ -200,5 +219,15 @@ impl Connection {
             .collect::<Result<Vec<_>>>()?;
         names.sort();
         Ok(names)
+    }
+}
+
+impl Drop for Connection {
+    /// A connection goes back to the pool outside any transaction: whatever was left open is rolled
+    /// back, so the next user never inherits it.
+    fn drop(&mut self) {
+        if self.in_transaction {
+            let _ = self.backend.batch_execute("ROLLBACK");
+        }
     }
 }

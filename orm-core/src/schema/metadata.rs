@@ -117,43 +117,53 @@ impl Metadata {
         self.deferred.contains(&(table.to_owned(), fk.to_owned()))
     }
 
-    /// Kahn's algorithm over the foreign-key graph, ties broken by name so that the order is the same on
-    /// every run; when only cycles remain, the first remaining table by name goes next and its foreign
-    /// keys to tables not yet placed are deferred.
     fn sort(&mut self) {
-        let mut remaining: BTreeMap<String, TableDef> =
-            self.tables.drain(..).map(|t| (t.name.clone(), t)).collect();
-        let mut placed: BTreeSet<String> = BTreeSet::new();
-        let mut deferred = BTreeSet::new();
-        while !remaining.is_empty() {
-            let ready = remaining
-                .values()
-                .find(|t| {
-                    t.referred_tables()
-                        .all(|r| placed.contains(r) || !remaining.contains_key(r))
-                })
-                .map(|t| t.name.clone());
-            let next = match ready {
-                Some(name) => name,
-                None => {
-                    let Some(name) = remaining.keys().next().cloned() else {
-                        break;
-                    };
-                    for fk in &remaining[&name].foreign_keys {
-                        if fk.ref_table != name && remaining.contains_key(&fk.ref_table) {
-                            deferred.insert((name.clone(), fk.name.clone()));
-                        }
-                    }
-                    name
-                }
-            };
-            if let Some(t) = remaining.remove(&next) {
-                placed.insert(next);
-                self.tables.push(t);
-            }
-        }
+        let refs: Vec<&TableDef> = self.tables.iter().collect();
+        let (order, deferred) = dependency_order(&refs);
+        let mut slots: Vec<Option<TableDef>> = self.tables.drain(..).map(Some).collect();
+        self.tables = order.into_iter().filter_map(|i| slots[i].take()).collect();
         self.deferred = deferred;
     }
+}
+
+/// Orders tables so that each comes after the tables its foreign keys refer to: Kahn's algorithm, ties
+/// broken by name so that the order is the same on every run; when only cycles remain, the first
+/// remaining table by name goes next and its foreign keys to tables not yet placed are returned as
+/// deferred `(table, foreign key)` pairs. Self-references never block. Returns positions into `tables`.
+pub fn dependency_order(tables: &[&TableDef]) -> (Vec<usize>, BTreeSet<(String, String)>) {
+    let mut remaining: BTreeMap<&str, usize> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.as_str(), i))
+        .collect();
+    let mut order = Vec::with_capacity(tables.len());
+    let mut deferred = BTreeSet::new();
+    while !remaining.is_empty() {
+        let blocked = |t: &TableDef, remaining: &BTreeMap<&str, usize>| {
+            t.referred_tables().any(|r| remaining.contains_key(r))
+        };
+        let ready = remaining
+            .iter()
+            .find(|(_, &i)| !blocked(tables[i], &remaining))
+            .map(|(name, &i)| (*name, i));
+        let (name, i) = match ready {
+            Some(next) => next,
+            None => {
+                let Some((name, &i)) = remaining.iter().next() else {
+                    break;
+                };
+                for fk in &tables[i].foreign_keys {
+                    if fk.ref_table != *name && remaining.contains_key(fk.ref_table.as_str()) {
+                        deferred.insert((name.to_string(), fk.name.clone()));
+                    }
+                }
+                (*name, i)
+            }
+        };
+        remaining.remove(name);
+        order.push(i);
+    }
+    (order, deferred)
 }
 
 #[cfg(test)]

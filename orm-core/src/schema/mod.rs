@@ -9,6 +9,6 @@ mod naming;
 mod table;
 
 pub use column::{ColumnDef, ColumnType, DefaultExpr};
-pub use metadata::{Metadata, ModelEntry};
+pub use metadata::{dependency_order, Metadata, ModelEntry};
 pub use naming::{check_name, foreign_key_name, index_name, unique_name};
 pub use table::{CheckDef, FkAction, ForeignKeyDef, IndexDef, TableDef, UniqueDef};

@@ -14,8 +14,9 @@ pub(crate) fn map_error(err: postgres::Error) -> Error {
         };
     }
     let Some(db) = err.as_db_error() else {
-        // No server response at all: the socket failed under us.
-        if err.to_string().contains("connection") {
+        // No server response at all: the socket failed under us (reset, broken pipe, eof).
+        let io = std::error::Error::source(&err).is_some_and(|s| s.is::<std::io::Error>());
+        if io || err.to_string().contains("connection closed") {
             return Error::ConnectionLost {
                 message: err.to_string(),
             };

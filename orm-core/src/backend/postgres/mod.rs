@@ -10,7 +10,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement};
 
-use super::{Backend, Rows};
+use super::{Backend, RowSink, Rows};
 use crate::dialect::{Dialect, Postgres};
 use crate::error::{Error, Result};
 use crate::value::Value;
@@ -26,6 +26,9 @@ const STATEMENT_CACHE: usize = 512;
 pub(crate) struct PostgresBackend {
     client: Client,
     statements: HashMap<String, Statement>,
+    /// Set once the connection was seen to be lost, so the pool discards it even before the client
+    /// notices.
+    broken: bool,
 }
 
 impl std::fmt::Debug for PostgresBackend {
@@ -48,14 +51,24 @@ impl PostgresBackend {
         Ok(PostgresBackend {
             client,
             statements: HashMap::new(),
+            broken: false,
         })
+    }
+
+    /// Maps a driver error, remembering a lost connection.
+    fn fail(&mut self, err: postgres::Error) -> Error {
+        let err = map_error(err);
+        if err.is_connection_lost() {
+            self.broken = true;
+        }
+        err
     }
 
     fn prepare(&mut self, sql: &str) -> Result<Statement> {
         if let Some(stmt) = self.statements.get(sql) {
             return Ok(stmt.clone());
         }
-        let stmt = self.client.prepare(sql).map_err(map_error)?;
+        let stmt = self.client.prepare(sql).map_err(|e| self.fail(e))?;
         if self.statements.len() >= STATEMENT_CACHE {
             self.statements.clear();
         }
@@ -93,39 +106,45 @@ impl Backend for PostgresBackend {
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let stmt = self.prepare(sql)?;
-        self.client.execute(&stmt, &bind(params)).map_err(map_error)
+        let result = self.client.execute(&stmt, &bind(params));
+        result.map_err(|e| self.fail(e))
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
         let stmt = self.prepare(sql)?;
-        let rows = self.client.query(&stmt, &bind(params)).map_err(map_error)?;
+        let result = self.client.query(&stmt, &bind(params));
+        let rows = result.map_err(|e| self.fail(e))?;
         let columns: Arc<[String]> = column_names(&stmt).into();
         let rows = rows.iter().map(read_row).collect::<Result<_>>()?;
         Ok(Rows { columns, rows })
     }
 
-    fn query_each(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        f: &mut dyn FnMut(&[String], Vec<Value>) -> Result<bool>,
-    ) -> Result<()> {
+    fn query_each(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
         let stmt = self.prepare(sql)?;
         let columns = column_names(&stmt);
-        let mut rows = self.client.query_raw(&stmt, params).map_err(map_error)?;
-        while let Some(row) = rows.next().map_err(map_error)? {
-            if !f(&columns, read_row(&row)?)? {
-                break;
+        let mut lost = false;
+        let result: Result<()> = (|| {
+            let mut rows = self.client.query_raw(&stmt, params).map_err(map_error)?;
+            while let Some(row) = rows.next().map_err(map_error)? {
+                if !f(&columns, read_row(&row)?)? {
+                    break;
+                }
             }
+            Ok(())
+        })();
+        if let Err(e) = &result {
+            lost = e.is_connection_lost();
         }
-        Ok(())
+        self.broken |= lost;
+        result
     }
 
     fn batch_execute(&mut self, sql: &str) -> Result<()> {
-        self.client.batch_execute(sql).map_err(map_error)
+        let result = self.client.batch_execute(sql);
+        result.map_err(|e| self.fail(e))
     }
 
     fn is_broken(&self) -> bool {
-        self.client.is_closed()
+        self.broken || self.client.is_closed()
     }
 }

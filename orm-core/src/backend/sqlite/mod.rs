@@ -8,7 +8,7 @@ use std::time::Duration;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{OpenFlags, ToSql};
 
-use super::{Backend, Rows};
+use super::{Backend, RowSink, Rows};
 use crate::dialect::{Dialect, Sqlite};
 use crate::error::{Error, Result};
 use crate::value::Value;
@@ -151,12 +151,7 @@ impl Backend for SqliteBackend {
         Ok(Rows { columns, rows: out })
     }
 
-    fn query_each(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        f: &mut dyn FnMut(&[String], Vec<Value>) -> Result<bool>,
-    ) -> Result<()> {
+    fn query_each(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
         let columns = column_names(&stmt);
         let mut rows = stmt

@@ -1,0 +1,73 @@
+//! The identity map: one object per primary key per session.
+
+use std::collections::HashMap;
+
+use crate::value::Value;
+
+/// A primary key value made hashable: integers of every width compare equal by value, floats by bits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum KeyPart {
+    Null,
+    Int(i64),
+    Text(String),
+    Bytes(Vec<u8>),
+    Bits(u64),
+    Other(String),
+}
+
+impl From<&Value> for KeyPart {
+    fn from(v: &Value) -> Self {
+        match v {
+            Value::Null => KeyPart::Null,
+            Value::Text(s) => KeyPart::Text(s.clone()),
+            Value::Bytes(b) => KeyPart::Bytes(b.clone()),
+            Value::F32(f) => KeyPart::Bits(f64::from(*f).to_bits()),
+            Value::F64(f) => KeyPart::Bits(f.to_bits()),
+            other => match other.as_i64() {
+                Some(i) => KeyPart::Int(i),
+                None => KeyPart::Other(other.to_string()),
+            },
+        }
+    }
+}
+
+/// A table and a primary key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct IdentityKey {
+    table: &'static str,
+    key: Vec<KeyPart>,
+}
+
+impl IdentityKey {
+    /// The key of a row, or `None` while any part of the key is still NULL (not assigned yet).
+    pub(crate) fn new(table: &'static str, key: &[Value]) -> Option<Self> {
+        if key.is_empty() || key.iter().any(Value::is_null) {
+            return None;
+        }
+        Some(IdentityKey {
+            table,
+            key: key.iter().map(KeyPart::from).collect(),
+        })
+    }
+}
+
+/// Keys to entry ids.
+pub(crate) type IdentityMap = HashMap<IdentityKey, usize>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_widths_are_one_key_and_null_keys_are_none() {
+        assert_eq!(
+            IdentityKey::new("t", &[Value::I32(1)]),
+            IdentityKey::new("t", &[Value::I64(1)])
+        );
+        assert_ne!(
+            IdentityKey::new("t", &[Value::I64(1)]),
+            IdentityKey::new("u", &[Value::I64(1)])
+        );
+        assert_eq!(IdentityKey::new("t", &[Value::Null]), None);
+    }
+}

@@ -1,0 +1,181 @@
+//! [`Obj`]: the handle a session gives out for each object it tracks.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::schema::TableDef;
+use crate::value::Value;
+
+/// A shared handle on an object tracked by a [`crate::Session`]: read and write its fields through
+/// [`Obj::read`] and [`Obj::write`]; the session compares written objects with their snapshot at flush
+/// and updates only the changed columns. Clones are the same object; the identity map hands out the
+/// same object for the same primary key.
+pub struct Obj<M> {
+    pub(crate) cell: Arc<Cell<M>>,
+}
+
+pub(crate) struct Cell<M> {
+    value: RwLock<M>,
+    /// Set by [`Obj::write`], cleared by flush: only written objects are compared with their snapshot.
+    touched: AtomicBool,
+}
+
+impl<M: Model> Obj<M> {
+    pub(crate) fn new(value: M) -> Self {
+        Obj {
+            cell: Arc::new(Cell {
+                value: RwLock::new(value),
+                touched: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Reads the object.
+    pub fn read(&self) -> RwLockReadGuard<'_, M> {
+        // A panic while a guard was held cannot leave a plain struct half-updated in a way the
+        // snapshot comparison would not catch; keep serving it.
+        self.cell.value.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes the object; the change is found and flushed by the session.
+    pub fn write(&self) -> RwLockWriteGuard<'_, M> {
+        self.cell.touched.store(true, Ordering::Relaxed);
+        self.cell.value.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether two handles are the same object.
+    pub fn ptr_eq(&self, other: &Obj<M>) -> bool {
+        Arc::ptr_eq(&self.cell, &other.cell)
+    }
+
+    pub(crate) fn erased(&self) -> Arc<dyn AnyObj> {
+        self.cell.clone()
+    }
+}
+
+impl<M> Clone for Obj<M> {
+    fn clone(&self) -> Self {
+        Obj {
+            cell: self.cell.clone(),
+        }
+    }
+}
+
+impl<M: Model + fmt::Debug> fmt::Debug for Obj<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.cell.value.try_read() {
+            Ok(v) => v.fmt(f),
+            Err(_) => write!(f, "<{} being written>", M::TABLE_NAME),
+        }
+    }
+}
+
+/// The session's type-erased view of an object.
+pub(crate) trait AnyObj: Send + Sync {
+    fn table(&self) -> &'static TableDef;
+    fn values(&self) -> Result<Vec<Value>>;
+    fn set_value(&self, index: usize, value: Value) -> Result<()>;
+    fn set_values(&self, values: Vec<Value>) -> Result<()>;
+    fn apply_insert_defaults(&self) -> Result<()>;
+    fn apply_update_hooks(&self) -> Result<()>;
+    /// Returns and clears the written flag.
+    fn take_touched(&self) -> bool;
+    fn mark_touched(&self);
+    fn is_touched(&self) -> bool;
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+    fn addr(&self) -> usize;
+}
+
+fn busy(table: &str) -> Error {
+    Error::InvalidValue(format!(
+        "an object of `{table}` is borrowed by a read or write guard while the session needs it; drop the guard first"
+    ))
+}
+
+impl<M: Model> Cell<M> {
+    fn try_read(&self) -> Result<RwLockReadGuard<'_, M>> {
+        match self.value.try_read() {
+            Ok(g) => Ok(g),
+            Err(TryLockError::Poisoned(p)) => Ok(p.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(busy(M::TABLE_NAME)),
+        }
+    }
+
+    fn try_write(&self) -> Result<RwLockWriteGuard<'_, M>> {
+        match self.value.try_write() {
+            Ok(g) => Ok(g),
+            Err(TryLockError::Poisoned(p)) => Ok(p.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(busy(M::TABLE_NAME)),
+        }
+    }
+}
+
+fn decode_into(table: &TableDef, index: usize, e: crate::ValueError) -> Error {
+    Error::Decode {
+        table: table.name.clone(),
+        column: table
+            .columns
+            .get(index)
+            .map_or_else(|| format!("#{index}"), |c| c.name.clone()),
+        message: e.0,
+    }
+}
+
+impl<M: Model> AnyObj for Cell<M> {
+    fn table(&self) -> &'static TableDef {
+        M::table()
+    }
+
+    fn values(&self) -> Result<Vec<Value>> {
+        Ok(self.try_read()?.to_values())
+    }
+
+    fn set_value(&self, index: usize, value: Value) -> Result<()> {
+        self.try_write()?
+            .set_column_value(index, value)
+            .map_err(|e| decode_into(M::table(), index, e))
+    }
+
+    fn set_values(&self, values: Vec<Value>) -> Result<()> {
+        let mut obj = self.try_write()?;
+        for (i, v) in values.into_iter().enumerate() {
+            obj.set_column_value(i, v)
+                .map_err(|e| decode_into(M::table(), i, e))?;
+        }
+        Ok(())
+    }
+
+    fn apply_insert_defaults(&self) -> Result<()> {
+        self.try_write()?.apply_insert_defaults();
+        Ok(())
+    }
+
+    fn apply_update_hooks(&self) -> Result<()> {
+        self.try_write()?.apply_update_hooks();
+        Ok(())
+    }
+
+    fn take_touched(&self) -> bool {
+        self.touched.swap(false, Ordering::Relaxed)
+    }
+
+    fn mark_touched(&self) {
+        self.touched.store(true, Ordering::Relaxed);
+    }
+
+    fn is_touched(&self) -> bool {
+        self.touched.load(Ordering::Relaxed)
+    }
+
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+
+    fn addr(&self) -> usize {
+        self as *const Self as *const () as usize
+    }
+}

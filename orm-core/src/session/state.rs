@@ -1,0 +1,155 @@
+//! The session's bookkeeping: one entry per tracked object, and the journal that lets a failed commit,
+//! a rollback or a savepoint put everything back.
+
+use std::sync::Arc;
+
+use super::identity::{IdentityKey, IdentityMap};
+use super::object::AnyObj;
+use crate::error::Result;
+use crate::value::Value;
+
+/// Where an object stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    /// Added, not inserted yet.
+    Pending,
+    /// In the database (as of the snapshot).
+    Persistent,
+    /// Marked for deletion at the next flush.
+    Deleting,
+}
+
+/// A foreign key of an object to be filled from another object's key at flush (the parent may still be
+/// pending, with no key yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Link {
+    /// The child's foreign key column.
+    pub(crate) column: usize,
+    /// The parent's entry.
+    pub(crate) parent: usize,
+    /// The parent's referred column.
+    pub(crate) parent_column: usize,
+}
+
+/// One tracked object.
+#[derive(Clone)]
+pub(crate) struct Entry {
+    pub(crate) obj: Arc<dyn AnyObj>,
+    pub(crate) state: State,
+    /// The values as last loaded or flushed; `None` while pending.
+    pub(crate) snapshot: Option<Vec<Value>>,
+    pub(crate) links: Vec<Link>,
+}
+
+impl Entry {
+    pub(crate) fn identity(&self) -> Option<IdentityKey> {
+        let table = self.obj.table();
+        let snapshot = self.snapshot.as_ref()?;
+        let key: Vec<Value> = table
+            .primary_key
+            .iter()
+            .filter_map(|pk| table.column_index(pk))
+            .map(|i| snapshot[i].clone())
+            .collect();
+        IdentityKey::new(table.name.as_str(), &key)
+    }
+}
+
+/// What an entry was before a change, so that it can be put back.
+pub(crate) struct Record {
+    pub(crate) id: usize,
+    /// The entry as it was; `None` when the slot was empty (the change created it).
+    pub(crate) before: Option<Entry>,
+    /// The object's field values as they were, when the change wrote to the object.
+    pub(crate) values: Option<Vec<Value>>,
+}
+
+/// Every tracked object, its identity, and the journal of changes since the transaction began.
+#[derive(Default)]
+pub(crate) struct Entries {
+    pub(crate) slots: Vec<Option<Entry>>,
+    pub(crate) identity: IdentityMap,
+    /// Object address to entry id, to find the entry of a handle.
+    pub(crate) by_addr: std::collections::HashMap<usize, usize>,
+    pub(crate) journal: Vec<Record>,
+}
+
+impl Entries {
+    pub(crate) fn get(&self, id: usize) -> Option<&Entry> {
+        self.slots.get(id).and_then(Option::as_ref)
+    }
+
+    pub(crate) fn find(&self, obj: &dyn AnyObj) -> Option<usize> {
+        self.by_addr.get(&obj.addr()).copied()
+    }
+
+    pub(crate) fn push(&mut self, entry: Entry) -> usize {
+        let id = self.slots.len();
+        self.by_addr.insert(entry.obj.addr(), id);
+        if let Some(key) = entry.identity() {
+            self.identity.insert(key, id);
+        }
+        self.slots.push(Some(entry));
+        id
+    }
+
+    /// Journals the entry `id` as it is now (and, with `values`, its object's values), before a change.
+    pub(crate) fn record(&mut self, id: usize, values: Option<Vec<Value>>) {
+        let before = self.get(id).cloned();
+        self.journal.push(Record { id, before, values });
+    }
+
+    /// Replaces the entry `id`, keeping the identity map and address index in step.
+    pub(crate) fn replace(&mut self, id: usize, entry: Option<Entry>) {
+        if let Some(old) = self.slots.get_mut(id).and_then(Option::take) {
+            if let Some(key) = old.identity() {
+                if self.identity.get(&key) == Some(&id) {
+                    self.identity.remove(&key);
+                }
+            }
+            self.by_addr.remove(&old.obj.addr());
+        }
+        if let Some(new) = entry {
+            if let Some(key) = new.identity() {
+                self.identity.insert(key, id);
+            }
+            self.by_addr.insert(new.obj.addr(), id);
+            if id >= self.slots.len() {
+                self.slots.resize_with(id + 1, || None);
+            }
+            self.slots[id] = Some(new);
+        }
+    }
+
+    /// Undoes the journal down to `mark`, newest first.
+    pub(crate) fn restore_to(&mut self, mark: usize) -> Result<()> {
+        let mut first_error = None;
+        while self.journal.len() > mark {
+            let Some(record) = self.journal.pop() else {
+                break;
+            };
+            let obj = record
+                .before
+                .as_ref()
+                .map(|e| e.obj.clone())
+                .or_else(|| self.get(record.id).map(|e| e.obj.clone()));
+            if let (Some(obj), Some(values)) = (obj, record.values) {
+                if let Err(e) = obj.set_values(values) {
+                    first_error.get_or_insert(e);
+                }
+                // Compared with its snapshot again at the next flush, so a retry writes it.
+                obj.mark_touched();
+            }
+            self.replace(record.id, record.before);
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Ids of the live entries.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = usize> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| e.as_ref().map(|_| i))
+    }
+}

@@ -1,0 +1,233 @@
+//! `create_all` / `drop_all` checked against the database's own catalog: sqlite_master and pragmas on
+//! SQLite, information_schema and pg_catalog on PostgreSQL.
+
+use chrono::{DateTime, Utc};
+use orm_core::{DialectKind, Engine, Model, Value};
+use tests::db_test;
+
+#[derive(Model, Debug)]
+pub struct User {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(length = 64, index, unique)]
+    pub username: String,
+    #[orm(length = 120, index, unique)]
+    pub email: String,
+    #[orm(length = 256)]
+    pub password_hash: Option<String>,
+}
+
+#[derive(Model, Debug)]
+pub struct Post {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(length = 140)]
+    pub body: String,
+    #[orm(index, default = Utc::now)]
+    pub timestamp: DateTime<Utc>,
+    #[orm(foreign_key = User, index, on_delete = cascade)]
+    pub user_id: i64,
+}
+
+#[derive(Model, Debug)]
+pub struct Student {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(length = 100)]
+    pub firstname: String,
+    #[orm(length = 100)]
+    pub lastname: String,
+    #[orm(length = 80, unique)]
+    pub email: String,
+    pub age: Option<i32>,
+    #[orm(server_default = now)]
+    pub created_at: Option<DateTime<Utc>>,
+    #[orm(text)]
+    pub bio: Option<String>,
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Text(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn rows(engine: &Engine, sql: &str) -> Vec<Vec<String>> {
+    let rows = engine.connection().unwrap().query(sql, &[]).unwrap().rows;
+    rows.iter().map(|r| r.iter().map(text).collect()).collect()
+}
+
+/// (name, type, not null, default, pk) per column, in order.
+fn columns(engine: &Engine, table: &str) -> Vec<(String, String, bool, String, bool)> {
+    match engine.dialect().kind() {
+        DialectKind::Sqlite => rows(engine, &format!("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('{table}') ORDER BY cid"))
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone(), r[2] == "1", r[3].clone(), r[4] != "0"))
+            .collect(),
+        _ => rows(engine, &format!(
+            "SELECT c.column_name::text, c.data_type::text || coalesce('(' || c.character_maximum_length || ')', ''), \
+             c.is_nullable::text, coalesce(c.column_default::text, ''), \
+             (EXISTS (SELECT 1 FROM information_schema.key_column_usage k JOIN information_schema.table_constraints tc \
+                 ON tc.constraint_name = k.constraint_name AND tc.table_schema = k.table_schema \
+                 WHERE tc.constraint_type = 'PRIMARY KEY' AND k.table_schema = c.table_schema AND k.table_name = c.table_name \
+                 AND k.column_name = c.column_name))::text \
+             FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.table_name = '{table}' \
+             ORDER BY c.ordinal_position"))
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone(), r[2] == "NO", r[3].clone(), r[4] == "true"))
+            .collect(),
+    }
+}
+
+/// (index name, unique, columns) of the explicit indexes (not those backing keys or constraints).
+fn indexes(engine: &Engine, table: &str) -> Vec<(String, bool, String)> {
+    let mut out: Vec<(String, bool, String)> = match engine.dialect().kind() {
+        DialectKind::Sqlite => rows(engine, &format!("SELECT name, \"unique\" FROM pragma_index_list('{table}') WHERE origin = 'c'"))
+            .into_iter()
+            .map(|r| {
+                let cols = rows(engine, &format!("SELECT name FROM pragma_index_info('{}') ORDER BY seqno", r[0]));
+                (r[0].clone(), r[1] == "1", cols.iter().map(|c| c[0].clone()).collect::<Vec<_>>().join(","))
+            })
+            .collect(),
+        _ => rows(engine, &format!(
+            "SELECT i.relname::text, ix.indisunique::text, \
+             (SELECT string_agg(a.attname::text, ',' ORDER BY k.n) FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, n) \
+              JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum) \
+             FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid \
+             JOIN pg_namespace s ON s.oid = t.relnamespace \
+             WHERE s.nspname = current_schema() AND t.relname = '{table}' AND NOT ix.indisprimary \
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid)"))
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1] == "true", r[2].clone()))
+            .collect(),
+    };
+    out.sort();
+    out
+}
+
+/// Unique constraints as (name or "", columns).
+fn unique_constraints(engine: &Engine, table: &str) -> Vec<(String, String)> {
+    match engine.dialect().kind() {
+        DialectKind::Sqlite => rows(engine, &format!("SELECT name FROM pragma_index_list('{table}') WHERE origin = 'u'"))
+            .into_iter()
+            .map(|r| {
+                let cols = rows(engine, &format!("SELECT name FROM pragma_index_info('{}')", r[0]));
+                // SQLite names constraint-backing indexes itself; the declared name is in the DDL.
+                let ddl = rows(engine, &format!("SELECT sql FROM sqlite_master WHERE name = '{table}'"))[0][0].clone();
+                let name = ddl.split("CONSTRAINT \"").skip(1).find(|p| p.contains("UNIQUE")).and_then(|p| p.split('"').next()).unwrap_or("").to_owned();
+                (name, cols[0][0].clone())
+            })
+            .collect(),
+        _ => rows(engine, &format!(
+            "SELECT tc.constraint_name::text, k.column_name::text FROM information_schema.table_constraints tc \
+             JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name AND k.table_schema = tc.table_schema \
+             WHERE tc.table_schema = current_schema() AND tc.table_name = '{table}' AND tc.constraint_type = 'UNIQUE'"))
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone()))
+            .collect(),
+    }
+}
+
+/// Foreign keys as (column, referred table, referred column, on delete).
+fn foreign_keys(engine: &Engine, table: &str) -> Vec<(String, String, String, String)> {
+    match engine.dialect().kind() {
+        DialectKind::Sqlite => rows(engine, &format!("SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list('{table}')"))
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()))
+            .collect(),
+        _ => rows(engine, &format!(
+            "SELECT k.column_name::text, ccu.table_name::text, ccu.column_name::text, rc.delete_rule::text \
+             FROM information_schema.referential_constraints rc \
+             JOIN information_schema.key_column_usage k ON k.constraint_name = rc.constraint_name AND k.constraint_schema = rc.constraint_schema \
+             JOIN information_schema.constraint_column_usage ccu ON ccu.constraint_name = rc.constraint_name AND ccu.constraint_schema = rc.constraint_schema \
+             WHERE k.table_schema = current_schema() AND k.table_name = '{table}'"))
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()))
+            .collect(),
+    }
+}
+
+fn col(name: &str, ty: &str, not_null: bool, default: &str, pk: bool) -> (String, String, bool, String, bool) {
+    (name.into(), ty.into(), not_null, default.into(), pk)
+}
+
+db_test!(fn create_all_builds_the_seed_tables_exactly(engine) {
+    engine.create_all()?;
+    let mut tables = engine.connection()?.table_names()?;
+    tables.sort();
+    assert_eq!(tables, ["post", "student", "user"]);
+    let sqlite = engine.dialect().kind() == DialectKind::Sqlite;
+    let (int_pk, bigint, varchar, tz, text_ty, int) = if sqlite {
+        ("INTEGER", "BIGINT", "VARCHAR", "TIMESTAMPTZ", "TEXT", "INTEGER")
+    } else {
+        ("bigint", "bigint", "character varying", "timestamp with time zone", "text", "integer")
+    };
+    let v = |n: u32| format!("{varchar}({n})");
+    assert_eq!(columns(engine, "user"), [
+        col("id", int_pk, true, "", true),
+        col("username", &v(64), true, "", false),
+        col("email", &v(120), true, "", false),
+        col("password_hash", &v(256), false, "", false),
+    ]);
+    assert_eq!(columns(engine, "post"), [
+        col("id", int_pk, true, "", true),
+        col("body", &v(140), true, "", false),
+        col("timestamp", tz, true, "", false),
+        col("user_id", bigint, true, "", false),
+    ]);
+    let now = if sqlite { "CURRENT_TIMESTAMP" } else { "now()" };
+    assert_eq!(columns(engine, "student"), [
+        col("id", int_pk, true, "", true),
+        col("firstname", &v(100), true, "", false),
+        col("lastname", &v(100), true, "", false),
+        col("email", &v(80), true, "", false),
+        col("age", int, false, "", false),
+        col("created_at", tz, false, now, false),
+        col("bio", text_ty, false, "", false),
+    ]);
+    let ix = |n: &str, u: bool, c: &str| (n.to_owned(), u, c.to_owned());
+    assert_eq!(indexes(engine, "user"), [ix("ix_user_email", true, "email"), ix("ix_user_username", true, "username")]);
+    assert_eq!(indexes(engine, "post"), [ix("ix_post_timestamp", false, "timestamp"), ix("ix_post_user_id", false, "user_id")]);
+    assert!(indexes(engine, "student").is_empty());
+    assert_eq!(unique_constraints(engine, "student"), [("uq_student_email".to_owned(), "email".to_owned())]);
+    assert!(unique_constraints(engine, "user").is_empty());
+    assert_eq!(foreign_keys(engine, "post"), [("user_id".to_owned(), "user".to_owned(), "id".to_owned(), "CASCADE".to_owned())]);
+    assert!(foreign_keys(engine, "user").is_empty());
+    if !sqlite {
+        // The key is an identity column, so the database assigns it.
+        let identity = rows(engine, "SELECT is_identity::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'user' AND column_name = 'id'");
+        assert_eq!(identity, [["YES"]]);
+    }
+    Ok(())
+});
+
+db_test!(fn create_all_leaves_existing_tables_alone_and_drop_all_leaves_nothing(engine) {
+    engine.create_all()?;
+    let mut session = engine.session();
+    session.add(User::new("john", "john@example.com"));
+    session.commit()?;
+    engine.create_all()?;
+    assert_eq!(rows(engine, "SELECT count(*) FROM \"user\""), [["1"]]);
+    engine.drop_all()?;
+    assert!(engine.connection()?.table_names()?.is_empty());
+    let leftover_indexes = match engine.dialect().kind() {
+        DialectKind::Sqlite => rows(engine, "SELECT name FROM sqlite_master WHERE type = 'index'"),
+        _ => rows(engine, "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema()"),
+    };
+    assert!(leftover_indexes.is_empty(), "{leftover_indexes:?}");
+    engine.drop_all()?; // nothing to drop is not an error
+    Ok(())
+});
+
+db_test!(fn foreign_keys_are_enforced(engine) {
+    engine.create_all()?;
+    let mut session = engine.session();
+    let p = session.add(Post::new("orphan", 42));
+    let err = session.commit().unwrap_err();
+    let v = err.constraint().expect("a foreign key violation");
+    assert_eq!(v.kind, orm_core::ConstraintKind::ForeignKey);
+    assert_eq!(p.read().id, None);
+    Ok(())
+});

@@ -1,0 +1,9 @@
+use orm_core::Model;
+
+#[derive(Model)]
+enum Status {
+    Active,
+    Banned,
+}
+
+fn main() {}
