@@ -61,7 +61,7 @@ db_test!(fn seed_000_users_then_posts(engine) {
     let lines = run(engine, &repo, |m| m.upgrade("head"))?;
     assert_eq!(lines, [format!("Running upgrade {rev1} -> {rev2}, posts table")]);
     assert_schema(engine, &v2)?;
-    assert_eq!(Migrator::new(engine, &repo).current()?, [rev2.clone()]);
+    assert_eq!(Migrator::new(engine, &repo).current()?, [rev2.as_str()]);
 
     let lines = run(engine, &repo, |m| m.downgrade("base"))?;
     assert_eq!(
