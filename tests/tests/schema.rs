@@ -149,7 +149,13 @@ fn foreign_keys(engine: &Engine, table: &str) -> Vec<(String, String, String, St
     }
 }
 
-fn col(name: &str, ty: &str, not_null: bool, default: &str, pk: bool) -> (String, String, bool, String, bool) {
+fn col(
+    name: &str,
+    ty: &str,
+    not_null: bool,
+    default: &str,
+    pk: bool,
+) -> (String, String, bool, String, bool) {
     (name.into(), ty.into(), not_null, default.into(), pk)
 }
 

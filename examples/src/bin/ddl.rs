@@ -10,7 +10,10 @@ use examples::students::Student;
 
 fn main() {
     // An explicit list; `Metadata::registered()` would find the same models by itself.
-    let metadata = Metadata::new().with::<User>().with::<Post>().with::<Student>();
+    let metadata = Metadata::new()
+        .with::<User>()
+        .with::<Post>()
+        .with::<Student>();
     for dialect in [&Sqlite as &dyn Dialect, &Postgres] {
         println!("-- {}", dialect.name());
         for table in metadata.tables() {

@@ -32,11 +32,23 @@ fn run() -> Result<(), orm_core::Error> {
     session.commit()?;
     let susan = session.add(User::new("susan", "susan@example.com"));
     session.commit()?;
-    println!("added {} (id {:?}) and {} (id {:?})", john.read(), john.read().id, susan.read(), susan.read().id);
+    println!(
+        "added {} (id {:?}) and {} (id {:?})",
+        john.read(),
+        john.read().id,
+        susan.read(),
+        susan.read().id
+    );
 
     // >>> u = db.session.get(User, 1)
-    let u = session.get::<User>(1)?.ok_or(orm_core::Error::NotFound { table: "user".into() })?;
-    println!("get(1): {} (the same object: {})", u.read(), u.ptr_eq(&john));
+    let u = session.get::<User>(1)?.ok_or(orm_core::Error::NotFound {
+        table: "user".into(),
+    })?;
+    println!(
+        "get(1): {} (the same object: {})",
+        u.read(),
+        u.ptr_eq(&john)
+    );
 
     // >>> p = Post(body='my first post!', author=u); db.session.add(p); db.session.commit()
     // The author may be unsaved too: the flush inserts it first and fills in the key.
@@ -46,7 +58,13 @@ fn run() -> Result<(), orm_core::Error> {
     let q = session.add(Post::new("hello from ann", 0));
     session.link(&q, Post::user_id, &ann)?;
     session.commit()?;
-    println!("{} by user {}, {} by user {}", p.read(), p.read().user_id, q.read(), q.read().user_id);
+    println!(
+        "{} by user {}, {} by user {}",
+        p.read(),
+        p.read().user_id,
+        q.read(),
+        q.read().user_id
+    );
 
     // >>> for p in posts: print(p.id, p.author.username, p.body)
     let sql = "SELECT p.id, u.username, p.body FROM post p JOIN \"user\" u ON u.id = p.user_id ORDER BY p.id";
@@ -67,7 +85,10 @@ fn run() -> Result<(), orm_core::Error> {
     session.add(User::new("john2", "susan@example.com"));
     match session.commit() {
         Err(e) if e.is_unique_violation() => {
-            let v = e.constraint().map(|c| c.columns.join(", ")).unwrap_or_default();
+            let v = e
+                .constraint()
+                .map(|c| c.columns.join(", "))
+                .unwrap_or_default();
             println!("a user with that {v} already exists");
             session.rollback()?;
         }
