@@ -2,6 +2,7 @@
 //!
 //! Where to find things:
 //!
+//! - [`cli`]: the `flask db`-style command line, embedded by an application in one line.
 //! - [`ops`]: the dialect-neutral operations a migration file holds, each with its reverse, and the
 //!   [`ops::SchemaState`] that replaying them builds.
 //! - [`repository`]: the migrations directory of TOML files and the revision graph.
@@ -12,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod autogenerate;
+pub mod cli;
 pub mod ddl;
 pub mod error;
 pub mod ops;
