@@ -37,6 +37,9 @@ pub fn render(op: &Operation, state: &SchemaState, dialect: DialectKind) -> Resu
 
 /// The statements of every operation in turn, applying each to `state`.
 ///
+/// On SQLite, consecutive operations that rebuild the same table (a foreign key dropped and added
+/// again, say) share one rebuild.
+///
 /// # Errors
 ///
 /// As [`render`] and [`SchemaState::apply`].
@@ -46,9 +49,36 @@ pub fn render_all(
     dialect: DialectKind,
 ) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    for op in ops {
-        out.extend(render(op, state, dialect)?);
+    let mut i = 0;
+    while i < ops.len() {
+        let op = &ops[i];
+        let rebuilt = match dialect {
+            DialectKind::Sqlite => sqlite::rebuilds(op, state).map(str::to_owned),
+            _ => None,
+        };
+        let Some(table) = rebuilt else {
+            out.extend(render(op, state, dialect)?);
+            state.apply(op)?;
+            i += 1;
+            continue;
+        };
+        let old = state
+            .table(&table)
+            .cloned()
+            .ok_or_else(|| Error::invalid_op(op, format!("there is no table '{table}'")))?;
         state.apply(op)?;
+        i += 1;
+        while let Some(next) = ops.get(i) {
+            if sqlite::rebuilds(next, state) != Some(table.as_str()) {
+                break;
+            }
+            state.apply(next)?;
+            i += 1;
+        }
+        let new = state
+            .table(&table)
+            .ok_or_else(|| Error::invalid_op(op, "the table vanished"))?;
+        out.extend(sqlite::rebuild(&old, new));
     }
     Ok(out)
 }

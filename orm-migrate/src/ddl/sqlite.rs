@@ -77,6 +77,23 @@ pub fn render(op: &Operation, state: &SchemaState) -> Result<Vec<String>> {
     })
 }
 
+/// The table `op` rebuilds, if it needs a rebuild on SQLite (given the schema before it).
+pub fn rebuilds<'a>(op: &'a Operation, state: &SchemaState) -> Option<&'a str> {
+    use Operation::*;
+    match op {
+        CreateTable { .. }
+        | DropTable { .. }
+        | RenameTable { .. }
+        | RenameColumn { .. }
+        | CreateIndex { .. }
+        | DropIndex { .. }
+        | Sql { .. } => None,
+        AddColumn { column, .. } if can_add_in_place(column) => None,
+        DropColumn { table, column } if can_drop_in_place(state, table, &column.name) => None,
+        _ => op.table(),
+    }
+}
+
 /// SQLite's `ADD COLUMN` takes no key, and a NOT NULL column only with a constant default (it fills
 /// the existing rows with it).
 fn can_add_in_place(column: &ColumnDef) -> bool {

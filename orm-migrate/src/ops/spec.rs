@@ -29,6 +29,8 @@ pub(crate) struct TableSpec {
     foreign_keys: Vec<ForeignKeySpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     checks: Vec<CheckSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rename_from: Option<String>,
 }
 
 /// A column as written in a migration file.
@@ -46,6 +48,8 @@ pub(crate) struct ColumnSpec {
     autoincrement: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     server_default: Option<DefaultSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rename_from: Option<String>,
 }
 
 /// A server default: `"current_timestamp"`, `{ integer = 0 }`, `{ text = "x" }`, `{ sql = "..." }`.
@@ -133,6 +137,7 @@ impl From<&ColumnDef> for ColumnSpec {
             primary_key: c.primary_key,
             autoincrement: c.autoincrement,
             server_default: c.server_default.as_ref().map(DefaultSpec::from),
+            rename_from: c.rename_from.clone(),
         }
     }
 }
@@ -143,6 +148,7 @@ impl From<ColumnSpec> for ColumnDef {
         col.primary_key = c.primary_key;
         col.autoincrement = c.autoincrement;
         col.server_default = c.server_default.map(DefaultExpr::from);
+        col.rename_from = c.rename_from;
         col
     }
 }
@@ -254,6 +260,7 @@ impl From<&TableDef> for TableSpec {
             uniques: t.uniques.iter().map(UniqueSpec::from).collect(),
             foreign_keys: t.foreign_keys.iter().map(ForeignKeySpec::from).collect(),
             checks: t.checks.iter().map(CheckSpec::from).collect(),
+            rename_from: t.rename_from.clone(),
         }
     }
 }
@@ -263,6 +270,7 @@ impl TableSpec {
         let mut t = TableDef::new(self.name);
         t.columns = self.columns.into_iter().map(ColumnDef::from).collect();
         t.primary_key = self.primary_key;
+        t.rename_from = self.rename_from;
         t.indexes = self.indexes.into_iter().map(IndexDef::from).collect();
         t.uniques = self.uniques.into_iter().map(UniqueDef::from).collect();
         t.checks = self.checks.into_iter().map(CheckDef::from).collect();
@@ -304,6 +312,27 @@ with_module!(index, IndexDef, IndexSpec, |s| Ok(s.into()));
 with_module!(unique, UniqueDef, UniqueSpec, |s| Ok(s.into()));
 with_module!(check, CheckDef, CheckSpec, |s| Ok(s.into()));
 with_module!(foreign_key, ForeignKeyDef, ForeignKeySpec, |s| s.into_def());
+
+/// A list of tables.
+pub(crate) mod tables {
+    use super::*;
+
+    pub(crate) fn serialize<S: serde::Serializer>(v: &[TableDef], s: S) -> Result<S::Ok, S::Error> {
+        v.iter()
+            .map(TableSpec::from)
+            .collect::<Vec<_>>()
+            .serialize(s)
+    }
+
+    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<TableDef>, D::Error> {
+        Vec::<TableSpec>::deserialize(d)?
+            .into_iter()
+            .map(TableSpec::into_def)
+            .collect()
+    }
+}
 
 /// The type of a column in `alter_column`: `"VARCHAR(64)"`.
 pub(crate) mod column_type {

@@ -208,11 +208,8 @@ impl<'a> Migrator<'a> {
             }
         };
         let mut state = SchemaState::from_tables(reflect(conn)?);
-        for op in ops {
-            for sql in ddl::render(op, &state, kind)? {
-                conn.batch_execute(&sql)?;
-            }
-            state.apply(op)?;
+        for sql in ddl::render_all(ops, &mut state, kind)? {
+            conn.batch_execute(&sql)?;
         }
         version::update(conn, &remove, &add)?;
         if kind == DialectKind::Sqlite {
