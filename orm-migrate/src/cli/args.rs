@@ -1,0 +1,74 @@
+//! The arguments, parsed by clap.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Database migrations for the application's models.
+#[derive(Debug, Parser)]
+#[command(
+    name = "db",
+    version,
+    about = "Database migrations for the application's models"
+)]
+pub struct Cli {
+    /// The database URL (default: the DATABASE_URL environment variable).
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// The migration repository.
+    #[arg(long, short = 'd', global = true, default_value = crate::repository::DEFAULT_DIRECTORY)]
+    pub directory: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Creates the migration repository.
+    Init,
+    /// Generates a revision from the difference between the models and the migration history.
+    Migrate {
+        /// The revision message.
+        #[arg(short, long, default_value = "")]
+        message: String,
+        /// Compares with the live database instead of the migration history.
+        #[arg(long)]
+        from_db: bool,
+    },
+    /// Upgrades the database to a later revision.
+    Upgrade {
+        /// `head`, `heads`, `+N` or a revision (prefix); with --sql, `FROM:TO` is allowed.
+        #[arg(default_value = "head")]
+        target: String,
+        /// Prints the SQL instead of running it.
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Reverts the database to an earlier revision.
+    Downgrade {
+        /// `base`, `-N` or a revision (prefix).
+        #[arg(default_value = "-1", allow_hyphen_values = true)]
+        target: String,
+    },
+    /// Records a revision as the database's without running migrations.
+    Stamp {
+        /// `head`, `heads`, `base` or a revision (prefix).
+        target: String,
+    },
+    /// Shows the database's revision.
+    Current,
+    /// Lists the revisions, newest first.
+    History,
+    /// Shows the head revisions.
+    Heads,
+    /// Joins the heads into one revision.
+    Merge {
+        /// The revision message.
+        #[arg(short, long, default_value = "merge heads")]
+        message: String,
+    },
+    /// Fails (exit code 1) when the models and the database differ.
+    Check,
+}

@@ -1,0 +1,110 @@
+//! The crate's one error type.
+
+use std::path::PathBuf;
+
+/// What can go wrong while reflecting, comparing, reading migration files or running them.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A database or metadata error from `orm-core`.
+    #[error(transparent)]
+    Core(#[from] orm_core::Error),
+    /// A file or directory could not be read or written.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done (`read`, `write`, `create directory`).
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A migration file that cannot be parsed; the message names the line where it can.
+    #[error("malformed migration file {}: {message}", path.display())]
+    MalformedFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// An operation that does not fit the schema it is applied to (a missing table or column).
+    #[error("cannot apply `{operation}`: {reason}")]
+    InvalidOperation {
+        /// The operation, described.
+        operation: String,
+        /// Why it does not apply.
+        reason: String,
+    },
+    /// The repository has more than one head where one is needed.
+    #[error("multiple heads: {}; run `merge` to join them into one", heads.join(", "))]
+    MultipleHeads {
+        /// The head revisions.
+        heads: Vec<String>,
+    },
+    /// No revision has this id or prefix.
+    #[error("unknown revision `{0}`")]
+    UnknownRevision(String),
+    /// A revision prefix that matches more than one revision.
+    #[error("revision prefix `{prefix}` is ambiguous: it matches {}", candidates.join(", "))]
+    AmbiguousRevision {
+        /// The prefix given.
+        prefix: String,
+        /// The revisions it matches.
+        candidates: Vec<String>,
+    },
+    /// An upgrade or downgrade target that cannot be resolved.
+    #[error("invalid target `{target}`: {reason}")]
+    InvalidTarget {
+        /// The target as given.
+        target: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// The revision graph is broken (a missing down revision, a cycle, a duplicate id).
+    #[error("broken revision graph: {0}")]
+    Graph(String),
+    /// Rows that violate foreign keys after a migration; the migration was rolled back.
+    #[error("foreign key check failed after {revision}: {}", violations.join("; "))]
+    ForeignKeyCheck {
+        /// The revision whose migration was rolled back.
+        revision: String,
+        /// One entry per violating row: `table rowid -> referred table`.
+        violations: Vec<String>,
+    },
+    /// The migrations directory is missing (or, for `init`, already there).
+    #[error("{message}: {}", path.display())]
+    Repository {
+        /// What is wrong.
+        message: &'static str,
+        /// The directory.
+        path: PathBuf,
+    },
+    /// Something this tool cannot do on this database.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn invalid_op(operation: impl std::fmt::Display, reason: impl Into<String>) -> Self {
+        Error::InvalidOperation {
+            operation: operation.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The runner: the version table, upgrades and downgrades to a target, each revision in its own
+//! transaction, stamping, `check`, and offline SQL.
+
+mod migrator;
+mod offline;
+mod plan;
+mod version;
+
+pub use migrator::{check, Migrator};
+pub use offline::upgrade_sql;
+pub use plan::{downgrade_plan, upgrade_plan};
+pub use version::VERSION_TABLE;

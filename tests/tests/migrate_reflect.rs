@@ -1,0 +1,39 @@
+//! Reflection: tables made by `create_tables` read back equal to their definitions, on both backends.
+
+mod migrate_common;
+
+use migrate_common::{everything, metadata, post, products, user};
+use orm_migrate::autogenerate::{compare, detected};
+use orm_migrate::reflect::reflect;
+use orm_migrate::SchemaState;
+use tests::db_test;
+
+db_test!(fn create_all_then_reflect_shows_no_changes(engine) {
+    let models = metadata([user(), post(), products(true), everything()]);
+    engine.create_tables(&models)?;
+    let live = reflect(&mut engine.connection()?)?;
+    let names: Vec<&str> = live.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["everything", "post", "products", "user"]);
+    let diff = compare(&models, &SchemaState::from_tables(live.clone()));
+    assert!(diff.is_empty(), "false changes: {:?}\n{live:#?}", detected(&diff.upgrade));
+    Ok(())
+});
+
+db_test!(fn reflection_reads_types_keys_and_constraints(engine) {
+    engine.create_tables(&metadata([user(), everything()]))?;
+    let live = reflect(&mut engine.connection()?)?;
+    let t = live.iter().find(|t| t.name == "everything").ok_or("no table")?;
+    let e = everything();
+    assert_eq!(t.primary_key, ["id"]);
+    assert!(t.columns[0].autoincrement);
+    for (got, want) in t.columns.iter().zip(&e.columns).skip(1) {
+        assert_eq!((&got.name, &got.ty, got.nullable), (&want.name, &want.ty, want.nullable));
+        assert_eq!(got.server_default, want.server_default, "{}", got.name);
+    }
+    assert_eq!(t.uniques, e.uniques);
+    assert_eq!(t.foreign_keys, e.foreign_keys);
+    assert_eq!(t.indexes, e.indexes);
+    assert_eq!(t.checks.len(), 1);
+    assert_eq!(t.checks[0].name, "ck_everything_count");
+    Ok(())
+});
