@@ -245,3 +245,15 @@ fn engines_are_send_sync_clone() {
     fn check<T: Send + Sync + Clone>() {}
     check::<Engine>();
 }
+
+db_test!(fn cached_statements_follow_schema_changes(engine) {
+    let mut conn = engine.connection()?;
+    conn.batch_execute("CREATE TABLE t (a INTEGER)")?;
+    conn.execute("INSERT INTO t VALUES (1)", &[])?;
+    assert_eq!(conn.query("SELECT * FROM t", &[])?.columns.len(), 1);
+    conn.batch_execute("ALTER TABLE t ADD COLUMN b INTEGER")?;
+    let rows = conn.query("SELECT * FROM t", &[])?;
+    assert_eq!(rows.columns.len(), 2);
+    assert_eq!(rows.rows[0].len(), 2);
+    Ok(())
+});

@@ -141,6 +141,10 @@ impl Backend for PostgresBackend {
 
     fn batch_execute(&mut self, sql: &str) -> Result<()> {
         let result = self.client.batch_execute(sql);
+        if super::may_change_schema(sql) {
+            // A cached `SELECT *` would fail with "cached plan must not change result type".
+            self.statements.clear();
+        }
         result.map_err(|e| self.fail(e))
     }
 

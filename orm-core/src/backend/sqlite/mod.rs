@@ -182,7 +182,11 @@ impl Backend for SqliteBackend {
     }
 
     fn batch_execute(&mut self, sql: &str) -> Result<()> {
-        self.conn.execute_batch(sql).map_err(map_error)
+        let result = self.conn.execute_batch(sql).map_err(map_error);
+        if super::may_change_schema(sql) {
+            self.conn.flush_prepared_statement_cache();
+        }
+        result
     }
 
     fn is_broken(&self) -> bool {
