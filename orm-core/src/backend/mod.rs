@@ -22,10 +22,16 @@ pub struct Rows {
 /// Whether a statement batch may change the schema, so that cached prepared statements (a `SELECT *`
 /// among them) must be forgotten. Transaction control, the common case, cannot.
 pub(crate) fn may_change_schema(sql: &str) -> bool {
-    let head = sql.trim_start().get(..8).unwrap_or(sql).to_ascii_uppercase();
-    !["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOIN", "RELEASE", "SELECT 1", "SET "]
-        .iter()
-        .any(|p| head.starts_with(p))
+    let head = sql
+        .trim_start()
+        .get(..8)
+        .unwrap_or(sql)
+        .to_ascii_uppercase();
+    ![
+        "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOIN", "RELEASE", "SELECT 1", "SET ",
+    ]
+    .iter()
+    .any(|p| head.starts_with(p))
 }
 
 /// A callback receiving each row of a streamed query (column names, values); `false` stops.

@@ -80,17 +80,17 @@ where
     }
 }
 
-fn database_url(cli: &Cli) -> Option<String> {
+/// `--database-url`, else `DATABASE_URL`, else the engine's default (`sqlite:///app.db`), as the
+/// application itself connects.
+fn database_url(cli: &Cli) -> String {
     cli.database_url
         .clone()
         .or_else(|| std::env::var("DATABASE_URL").ok())
+        .unwrap_or_else(|| orm_core::engine::DEFAULT_URL.to_owned())
 }
 
 fn engine(cli: &Cli) -> Result<Engine> {
-    let url = database_url(cli).ok_or_else(|| {
-        Error::Unsupported("no database: set DATABASE_URL or pass --database-url".to_owned())
-    })?;
-    Ok(Engine::connect(&url)?)
+    Ok(Engine::connect(&database_url(cli))?)
 }
 
 fn need_models(models: Option<&Metadata>) -> Result<&Metadata> {
@@ -141,9 +141,10 @@ fn execute(cli: &Cli, models: Option<&Metadata>, out: &mut dyn Write) -> Result<
                 None => (Vec::new(), target.as_str()),
             };
             // Offline: the dialect comes from the URL's scheme, without connecting.
-            let kind = match database_url(cli) {
-                Some(url) if url.starts_with("postgres") => orm_core::DialectKind::Postgres,
-                _ => orm_core::DialectKind::Sqlite,
+            let kind = if database_url(cli).starts_with("postgres") {
+                orm_core::DialectKind::Postgres
+            } else {
+                orm_core::DialectKind::Sqlite
             };
             let sql = upgrade_sql(&repo, kind, &from, to)?;
             write!(out, "{sql}").map_err(|e| Error::io("write", "standard output", e))?;
