@@ -422,3 +422,38 @@ fn a_killed_connection_fails_the_commit_and_the_session_recovers() -> tests::Tes
     assert!(john.read().id.is_some());
     Ok(())
 }
+
+#[derive(Model, Debug)]
+pub struct Husband {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(foreign_key = Wife)]
+    pub wife_id: Option<i64>,
+}
+
+#[derive(Model, Debug)]
+pub struct Wife {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(foreign_key = Husband)]
+    pub husband_id: Option<i64>,
+}
+
+db_test!(fn a_foreign_key_cycle_is_inserted_then_linked(engine) {
+    engine.create_all()?;
+    let mut session = engine.session();
+    let h = session.add(Husband::new());
+    let w = session.add(Wife::new());
+    session.link(&h, Husband::wife_id, &w)?;
+    session.link(&w, Wife::husband_id, &h)?;
+    session.commit()?;
+    assert_eq!(h.read().wife_id, w.read().id);
+    assert_eq!(w.read().husband_id, h.read().id);
+    let rows = engine.connection()?.query("SELECT wife_id FROM husband", &[])?.rows;
+    assert_eq!(rows[0][0].as_i64(), w.read().id);
+    // Nothing left dirty: a second commit writes nothing.
+    let log = engine.record_statements();
+    session.commit()?;
+    assert_eq!(log.count(), 0, "{:?}", log.sql());
+    Ok(())
+});
