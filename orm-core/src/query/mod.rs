@@ -37,6 +37,6 @@ pub use paginate::{Keyset, KeysetPage, Page, PageRequest};
 pub use raw::{raw, FromRow, Raw};
 pub use select::{select, select_columns, AsSelect, RowOf, Select};
 pub(crate) use select_core::SelectCore;
-pub use selection::{alias, Alias, Entity, Selection};
+pub use selection::{alias, Alias, Entity, FromTable, Selection};
 pub use update::{update, Update};
 pub use writer::SqlWriter;

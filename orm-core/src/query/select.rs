@@ -76,10 +76,10 @@ pub fn select<M: Model>() -> Select<Entity<M>> {
 /// # Ok::<(), orm_core::Error>(())
 /// ```
 pub fn select_columns<S: Selection>(selection: S) -> Select<S> {
-    let from = selection.first_table().map(|(table, alias)| Source {
-        table,
-        alias,
-        def: None,
+    let from = selection.first_table().map(|t| Source {
+        table: t.table,
+        alias: t.alias,
+        def: t.def,
     });
     Select::from_selection(selection, from)
 }

@@ -7,6 +7,7 @@ use super::column::Column;
 use super::expr::{Expr, Node};
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::schema::TableDef;
 use crate::session::{Obj, Session};
 use crate::value::{SqlType, Value};
 
@@ -43,10 +44,36 @@ pub trait Selection {
     }
 
     /// The table the selection reads first, to infer the FROM clause.
-    fn first_table(&self) -> Option<(&'static str, Option<&'static str>)> {
+    fn first_table(&self) -> Option<FromTable> {
         let mut nodes = Vec::new();
         self.push_nodes(&mut nodes);
-        nodes.iter().find_map(Node::first_table)
+        nodes
+            .iter()
+            .find_map(Node::first_table)
+            .map(|(table, alias)| FromTable {
+                table,
+                alias,
+                def: None,
+            })
+    }
+}
+
+/// The table a selection reads first (opaque), from which [`crate::query::select_columns`] infers
+/// the FROM clause.
+#[derive(Debug, Clone, Copy)]
+pub struct FromTable {
+    pub(crate) table: &'static str,
+    pub(crate) alias: Option<&'static str>,
+    pub(crate) def: Option<&'static TableDef>,
+}
+
+impl FromTable {
+    fn of<M: Model>(alias: Option<&'static str>) -> Self {
+        FromTable {
+            table: M::TABLE_NAME,
+            alias,
+            def: Some(M::table()),
+        }
     }
 }
 
@@ -113,8 +140,8 @@ impl<M: Model> Selection for Entity<M> {
         session.load::<M>(row)
     }
 
-    fn first_table(&self) -> Option<(&'static str, Option<&'static str>)> {
-        Some((M::TABLE_NAME, None))
+    fn first_table(&self) -> Option<FromTable> {
+        Some(FromTable::of::<M>(None))
     }
 }
 
@@ -208,8 +235,8 @@ impl<M: Model> Selection for Alias<M> {
         session.load::<M>(values)
     }
 
-    fn first_table(&self) -> Option<(&'static str, Option<&'static str>)> {
-        Some((M::TABLE_NAME, Some(self.name)))
+    fn first_table(&self) -> Option<FromTable> {
+        Some(FromTable::of::<M>(Some(self.name)))
     }
 }
 
@@ -243,6 +270,10 @@ impl<M: Model, T: SqlType> Selection for Column<M, T> {
 
     fn decode(&self, row: &mut std::vec::IntoIter<Value>, _: &mut Session) -> Result<T> {
         decode_one(row, M::TABLE_NAME, self.name())
+    }
+
+    fn first_table(&self) -> Option<FromTable> {
+        Some(FromTable::of::<M>(None))
     }
 }
 
@@ -290,7 +321,7 @@ macro_rules! tuple_selection {
             }
 
             #[allow(non_snake_case)]
-            fn first_table(&self) -> Option<(&'static str, Option<&'static str>)> {
+            fn first_table(&self) -> Option<FromTable> {
                 let ($($name,)+) = self;
                 None $(.or_else(|| $name.first_table()))+
             }
