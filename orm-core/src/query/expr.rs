@@ -275,6 +275,10 @@ fn write_like(expr: &Node, pattern: &Node, mode: LikeMode, w: &mut SqlWriter) {
     }
     if mode.escaped {
         w.push(" ESCAPE '\\'");
+    } else if w.dialect().kind() == DialectKind::Postgres {
+        // PostgreSQL treats `\` as an escape by default and SQLite has none: switching it off makes a
+        // pattern mean the same on both (and a trailing `\` is no longer an error).
+        w.push(" ESCAPE ''");
     }
 }
 

@@ -110,8 +110,9 @@ macro_rules! expression_methods {
 
         $(#[$m])*
         impl<$($g)*> $ty where T: Text {
-            /// `self LIKE pattern`, the pattern used as given (`%` and `_` are wildcards). On SQLite, LIKE
-            /// ignores the case of ASCII letters; on PostgreSQL it does not.
+            /// `self LIKE pattern`, the pattern used as given: `%` and `_` are wildcards and no character
+            /// escapes (on both backends; use [`Self::contains`] and friends to match text literally).
+            /// On SQLite, LIKE ignores the case of ASCII letters; on PostgreSQL it does not.
             pub fn like(self, pattern: impl Into<String>) -> Expr<bool> {
                 like(self.node(), Value::Text(pattern.into()), false, false, false)
             }
@@ -173,7 +174,7 @@ expression_methods!(
     /// let (sql, _) = q.build(&orm_core::dialect::Postgres)?;
     /// assert_eq!(
     ///     sql,
-    ///     r#"SELECT "user"."id", "user"."username" FROM "user" WHERE "user"."username" LIKE $1 AND "user"."id" IN ($2, $3)"#
+    ///     r#"SELECT "user"."id", "user"."username" FROM "user" WHERE "user"."username" LIKE $1 ESCAPE '' AND "user"."id" IN ($2, $3)"#
     /// );
     /// # Ok::<(), orm_core::Error>(())
     /// ```

@@ -105,7 +105,7 @@ fn like_escapes_and_dialects() {
     );
     assert_eq!(
         sql(&q, &Postgres),
-        format!(r#"{U} WHERE "user"."username" ILIKE $1"#)
+        format!(r#"{U} WHERE "user"."username" ILIKE $1 ESCAPE ''"#)
     );
     let p = both(
         &select::<User>().filter(User::username.contains(r"50%_\x")),
@@ -119,9 +119,16 @@ fn like_escapes_and_dialects() {
         ),
     );
     assert_eq!(p, [Value::Text(r"a\_%".into()), Value::Text(r"%\%".into())]);
-    both(
-        &select::<User>().filter(User::username.like("s%") & User::username.not_like("x")),
-        &format!(r#"{U} WHERE "user"."username" LIKE $1 AND "user"."username" NOT LIKE $2"#),
+    let q = select::<User>().filter(User::username.like("s%") & User::username.not_like("x"));
+    assert_eq!(
+        sql(&q, &Sqlite),
+        format!(r#"{U} WHERE "user"."username" LIKE ?1 AND "user"."username" NOT LIKE ?2"#)
+    );
+    assert_eq!(
+        sql(&q, &Postgres),
+        format!(
+            r#"{U} WHERE "user"."username" LIKE $1 ESCAPE '' AND "user"."username" NOT LIKE $2 ESCAPE ''"#
+        )
     );
 }
 
