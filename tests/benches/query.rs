@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use orm_core::query::{insert_many, select};
+use orm_core::query::{insert_many, select, select_columns};
 use orm_core::{Engine, Model};
 
 const ROWS: i64 = 100_000;
@@ -71,6 +71,19 @@ fn orm_load(engine: &Engine) -> usize {
     s.all(select::<BenchRow>()).expect("load").len()
 }
 
+/// The same rows as tuples: the builder and decoding without the identity map.
+fn orm_tuples(engine: &Engine) -> usize {
+    let mut s = engine.session();
+    let q = select_columns((
+        BenchRow::id,
+        BenchRow::name,
+        BenchRow::email,
+        BenchRow::score,
+        BenchRow::note,
+    ));
+    s.all(q).expect("load").len()
+}
+
 fn orm_gets(engine: &Engine) -> usize {
     (1..=GETS)
         .filter(|&id| {
@@ -80,6 +93,10 @@ fn orm_gets(engine: &Engine) -> usize {
         .count()
 }
 
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64().max(1e-9)
+}
+
 fn report(
     backend: &str,
     orm_load: Duration,
@@ -87,7 +104,6 @@ fn report(
     orm_get: Duration,
     raw_get: Duration,
 ) {
-    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(1e-9);
     println!(
         "{backend}: load {ROWS} rows: orm {orm_load:?}, raw {raw_load:?}, ratio {:.2}x (goal 1.15x)",
         ratio(orm_load, raw_load)
@@ -147,6 +163,11 @@ fn sqlite() -> Result<(), Box<dyn std::error::Error>> {
     let orm_load_t = best(|| orm_load(&engine));
     let orm_get_t = best(|| orm_gets(&engine));
     report("sqlite (memory)", orm_load_t, raw_load, orm_get_t, raw_get);
+    let tuples = best(|| orm_tuples(&engine));
+    println!(
+        "sqlite (memory): load {ROWS} rows as tuples (no identity map): {tuples:?}, ratio {:.2}x",
+        ratio(tuples, raw_load)
+    );
     Ok(())
 }
 
@@ -187,6 +208,11 @@ fn postgres() -> Result<(), Box<dyn std::error::Error>> {
     let orm_load_t = best(|| orm_load(&db.engine));
     let orm_get_t = best(|| orm_gets(&db.engine));
     report("postgresql", orm_load_t, raw_load, orm_get_t, raw_get);
+    let tuples = best(|| orm_tuples(&db.engine));
+    println!(
+        "postgresql: load {ROWS} rows as tuples (no identity map): {tuples:?}, ratio {:.2}x",
+        ratio(tuples, raw_load)
+    );
     Ok(())
 }
 
