@@ -20,10 +20,19 @@ pub use engine::{Connection, Engine, EngineBuilder, StatementEvent, StatementLog
 pub use error::{ConstraintKind, ConstraintViolation, Error, Result};
 pub use model::Model;
 pub use orm_derive::Model;
-pub use query::Column;
+pub use query::{select, select_columns, Column};
 pub use schema::Metadata;
 pub use session::{Obj, Session};
 pub use value::{SqlType, ToValue, Value, ValueError};
+
+/// The usual imports for writing queries: `use orm_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::query::{
+        alias, delete, func, insert, insert_many, raw, select, select_columns, update, Expr,
+        Keyset, PageRequest,
+    };
+    pub use crate::{Engine, Error, Model, Obj, Result, Session};
+}
 
 /// Items used by the code `#[derive(Model)]` generates. Not public API.
 #[doc(hidden)]

@@ -1,7 +1,42 @@
 //! The typed query builder.
+//!
+//! - [`select`] / [`select_columns`] build a [`Select`]; typed column expressions ([`Expr`]) filter
+//!   it; [`func`] has the aggregates; [`alias`] names a table twice for self-joins.
+//! - [`update`], [`delete`], [`insert`] (with ON CONFLICT: the upsert) and [`raw`] build the other
+//!   statements; the session runs them all.
+//! - Every statement is written by one [`SqlWriter`]: values are always bound parameters, identifiers
+//!   always quoted by the dialect.
 
 mod column;
+mod delete;
+mod expr;
+pub mod func;
+mod insert;
+mod operand;
+mod ops;
+mod order;
+pub mod paginate;
+mod raw;
+mod select;
+mod select_core;
+mod selection;
+mod update;
 mod writer;
 
+#[cfg(test)]
+mod tests;
+
+pub use crate::session::BulkStatement;
 pub use column::Column;
+pub use delete::{delete, Delete};
+pub use expr::{and_all, or_any, Condition, Expr, Node};
+pub use insert::{insert, insert_many, ColumnList, Insert};
+pub use operand::{InOperand, InRhs, IntoOperand, Nullable, Numeric, Subquery, Text};
+pub use order::Order;
+pub use paginate::{Keyset, KeysetPage, Page, PageRequest};
+pub use raw::{raw, FromRow, Raw};
+pub use select::{select, select_columns, AsSelect, RowOf, Select};
+pub(crate) use select_core::SelectCore;
+pub use selection::{alias, Alias, Entity, FromTable, Selection};
+pub use update::{update, Update};
 pub use writer::SqlWriter;

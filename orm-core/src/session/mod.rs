@@ -4,13 +4,16 @@
 //! in one transaction ordered by the foreign-key graph, then commits. A failed commit rolls back and
 //! puts every object and the identity map back as they were before it.
 
+mod bulk;
 mod flush;
 mod identity;
 mod object;
+mod query;
 mod state;
 
 use std::sync::Arc;
 
+pub use bulk::BulkStatement;
 pub use object::Obj;
 
 use self::identity::IdentityKey;
@@ -567,5 +570,99 @@ impl Drop for Session {
     fn drop(&mut self) {
         // The connection rolls back an open transaction when it goes back to the pool.
         self.conn = None;
+    }
+}
+
+// Small hooks for the query builder's execution (`session/query.rs`); they keep it off the
+// session's internals.
+impl Session {
+    /// Whether queries flush first.
+    pub(crate) fn autoflush_enabled(&self) -> bool {
+        self.autoflush
+    }
+
+    /// Opens the session's transaction if none is open (before a bulk write).
+    pub(crate) fn begin_for_write(&mut self) -> Result<()> {
+        self.begin_if_needed()
+    }
+
+    /// Runs `f` with the connection taken out of the session, so that rows can be decoded into the
+    /// session while they stream in.
+    pub(crate) fn with_connection_taken<T>(
+        &mut self,
+        f: impl FnOnce(&mut Connection, &mut Session) -> Result<T>,
+    ) -> Result<T> {
+        self.connection()?;
+        let Some(mut conn) = self.conn.take() else {
+            return Err(Error::Pool("no connection".to_owned()));
+        };
+        let result = f(&mut conn, self);
+        self.conn = Some(conn);
+        result
+    }
+
+    /// A mark of the tracked entries, for [`Session::forget_loaded_since`].
+    pub(crate) fn entries_mark(&self) -> usize {
+        self.entries.slots.len()
+    }
+
+    /// Stops tracking the objects loaded since `mark` (a streamed result keeps memory flat). Only
+    /// loads may have happened since the mark.
+    pub(crate) fn forget_loaded_since(&mut self, mark: usize) {
+        for id in mark..self.entries.slots.len() {
+            self.entries.replace(id, None);
+        }
+        self.entries.slots.truncate(mark);
+    }
+
+    /// Whether the session holds loaded objects of `table`.
+    pub(crate) fn tracks_table(&self, table: &str) -> bool {
+        self.entries
+            .slots
+            .iter()
+            .flatten()
+            .any(|e| e.state != State::Pending && e.obj.table().name == table)
+    }
+
+    /// After a bulk UPDATE: the loaded object of `M` with primary key `key` (if any) takes the new
+    /// values of the updated columns, in the object and in its snapshot (journaled for rollback).
+    pub(crate) fn sync_updated<M: Model>(
+        &mut self,
+        key: &[Value],
+        updates: &[(usize, Value)],
+    ) -> Result<()> {
+        let Some(ikey) = IdentityKey::new(M::table().name.as_str(), key) else {
+            return Ok(());
+        };
+        let Some(&id) = self.entries.identity.get(&ikey) else {
+            return Ok(());
+        };
+        let Some(mut entry) = self.entries.get(id).cloned() else {
+            return Ok(());
+        };
+        let obj = entry.obj.clone();
+        let before = obj.values()?;
+        self.entries.record(id, Some(before));
+        for (index, value) in updates {
+            obj.set_value(*index, value.clone())?;
+            if let Some(slot) = entry.snapshot.as_mut().and_then(|s| s.get_mut(*index)) {
+                *slot = value.clone();
+            }
+        }
+        // Replacing re-keys the identity map when a key column changed.
+        self.entries.replace(id, Some(entry));
+        Ok(())
+    }
+
+    /// After a bulk DELETE: the loaded object of `M` with primary key `key` leaves the identity map
+    /// (journaled, so a rollback brings it back).
+    pub(crate) fn forget_deleted<M: Model>(&mut self, key: &[Value]) {
+        let Some(ikey) = IdentityKey::new(M::table().name.as_str(), key) else {
+            return;
+        };
+        if let Some(&id) = self.entries.identity.get(&ikey) {
+            self.entries.record(id, None);
+            self.entries.replace(id, None);
+        }
     }
 }

@@ -1,0 +1,185 @@
+//! Raw SQL, the explicit escape hatch: text written by the application, values still bound.
+//!
+//! Placeholders are written `$1`, `$2`, ... on every backend; on SQLite they become `?1`, `?2`
+//! (outside string literals, quoted identifiers and comments), so one raw query runs on both.
+
+use crate::dialect::{Dialect, DialectKind};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::session::{Obj, Session};
+use crate::value::{SqlType, ToValue, Value};
+
+/// A raw SQL statement and its bound parameters.
+///
+/// # Examples
+///
+/// ```
+/// use orm_core::{Engine, Model};
+/// use orm_core::query::raw;
+///
+/// #[derive(Model, Debug)]
+/// struct User {
+///     #[orm(primary_key)]
+///     id: Option<i64>,
+///     username: String,
+/// }
+///
+/// let engine = Engine::connect("sqlite::memory:")?;
+/// engine.create_all()?;
+/// let mut session = engine.session();
+/// session.add(User::new("o'brien"));
+/// let q = raw(r#"SELECT "username", length("username") FROM "user" WHERE "username" = $1"#)
+///     .bind("o'brien");
+/// let rows: Vec<(String, i64)> = session.raw_all(&q)?;
+/// assert_eq!(rows, [("o'brien".to_owned(), 7)]);
+/// # Ok::<(), orm_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raw {
+    sql: String,
+    params: Vec<Value>,
+}
+
+/// A raw statement; bind its `$n` parameters with [`Raw::bind`].
+pub fn raw(sql: impl Into<String>) -> Raw {
+    Raw {
+        sql: sql.into(),
+        params: Vec::new(),
+    }
+}
+
+impl Raw {
+    /// Binds the next parameter (`$1` first).
+    pub fn bind(mut self, value: impl ToValue) -> Self {
+        self.params.push(value.to_value());
+        self
+    }
+
+    /// The text for `dialect` and the parameters.
+    pub fn build(&self, dialect: &'static dyn Dialect) -> (String, Vec<Value>) {
+        let sql = match dialect.kind() {
+            DialectKind::Sqlite => dollar_to_question(&self.sql),
+            _ => self.sql.clone(),
+        };
+        (sql, self.params.clone())
+    }
+}
+
+/// Rewrites `$n` placeholders as `?n`, leaving literals, quoted names and comments alone.
+fn dollar_to_question(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' | '`' => {
+                out.push(c);
+                // A doubled quote inside is two quotes in a row: leaving and re-entering is the same.
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == c {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                out.push(c);
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                out.push(c);
+                let mut prev = '\0';
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if prev == '*' && d == '/' {
+                        break;
+                    }
+                    prev = d;
+                }
+            }
+            '$' if chars.peek().is_some_and(char::is_ascii_digit) => out.push('?'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A type a raw row (or part of one) decodes to: any [`SqlType`] (one value), a model's [`Obj`] (its
+/// columns in order), or a tuple of those.
+pub trait FromRow: Sized {
+    /// Decodes from the next values of `row`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] when the values do not fit.
+    fn from_row(row: &mut std::vec::IntoIter<Value>, session: &mut Session) -> Result<Self>;
+}
+
+impl<T: SqlType> FromRow for T {
+    fn from_row(row: &mut std::vec::IntoIter<Value>, _: &mut Session) -> Result<Self> {
+        let decode = |message: String| Error::Decode {
+            table: "?".to_owned(),
+            column: "raw".to_owned(),
+            message,
+        };
+        let value = row
+            .next()
+            .ok_or_else(|| decode("the row has fewer columns than asked for".to_owned()))?;
+        T::from_value(value).map_err(|e| decode(e.0))
+    }
+}
+
+impl<M: Model> FromRow for Obj<M> {
+    fn from_row(row: &mut std::vec::IntoIter<Value>, session: &mut Session) -> Result<Self> {
+        let values: Vec<Value> = row.take(M::COLUMNS.len()).collect();
+        if values.len() != M::COLUMNS.len() {
+            return Err(Error::Decode {
+                table: M::TABLE_NAME.to_owned(),
+                column: "*".to_owned(),
+                message: "the row has fewer columns than the model".to_owned(),
+            });
+        }
+        session.load::<M>(values)
+    }
+}
+
+macro_rules! tuple_from_row {
+    ($($name:ident)+) => {
+        impl<$($name: FromRow),+> FromRow for ($($name,)+) {
+            fn from_row(row: &mut std::vec::IntoIter<Value>, session: &mut Session) -> Result<Self> {
+                Ok(($($name::from_row(row, session)?,)+))
+            }
+        }
+    };
+}
+
+tuple_from_row!(A);
+tuple_from_row!(A B);
+tuple_from_row!(A B C);
+tuple_from_row!(A B C D);
+tuple_from_row!(A B C D E);
+tuple_from_row!(A B C D E F);
+tuple_from_row!(A B C D E F G);
+tuple_from_row!(A B C D E F G H);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollar_placeholders_become_numbered_question_marks_outside_literals() {
+        let sql = r#"SELECT '$1', "$2", x -- $3
+            FROM t /* $4 */ WHERE a = $1 AND b = $12 AND c = 'it''s $5'"#;
+        assert_eq!(
+            dollar_to_question(sql),
+            r#"SELECT '$1', "$2", x -- $3
+            FROM t /* $4 */ WHERE a = ?1 AND b = ?12 AND c = 'it''s $5'"#
+        );
+        let (pg, _) = raw("SELECT $1").bind(1).build(&crate::dialect::Postgres);
+        assert_eq!(pg, "SELECT $1");
+    }
+}

@@ -1,0 +1,130 @@
+//! Bulk UPDATE by filter: [`update`].
+
+use std::marker::PhantomData;
+
+use super::column::Column;
+use super::expr::{and_all, Expr, Node};
+use super::operand::IntoOperand;
+use super::writer::SqlWriter;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::value::Value;
+
+/// `UPDATE "t" SET ... WHERE ...`, run with [`crate::Session::execute`], which also gives the loaded
+/// objects of the session the new values.
+///
+/// # Examples
+///
+/// ```
+/// use orm_core::Model;
+/// use orm_core::query::update;
+///
+/// #[derive(Model, Debug)]
+/// struct User {
+///     #[orm(primary_key)]
+///     id: Option<i64>,
+///     username: String,
+///     email: Option<String>,
+/// }
+///
+/// let (sql, _) = update::<User>()
+///     .set(User::email, None)
+///     .filter(User::username.starts_with("s"))
+///     .build(&orm_core::dialect::Postgres)?;
+/// assert_eq!(
+///     sql,
+///     r#"UPDATE "user" SET "email" = $1 WHERE "user"."username" LIKE $2 ESCAPE '\'"#
+/// );
+/// # Ok::<(), orm_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Update<M> {
+    pub(crate) sets: Vec<(usize, &'static str, Node)>,
+    pub(crate) filters: Vec<Node>,
+    _model: PhantomData<fn() -> M>,
+}
+
+/// A bulk update of model `M`'s table.
+pub fn update<M: Model>() -> Update<M> {
+    Update {
+        sets: Vec::new(),
+        filters: Vec::new(),
+        _model: PhantomData,
+    }
+}
+
+impl<M: Model> Update<M> {
+    /// Sets `column` to `value` (a value, or an expression of the same type).
+    pub fn set<T, V: IntoOperand<T>>(mut self, column: Column<M, T>, value: V) -> Self {
+        self.sets.retain(|(i, _, _)| *i != column.index());
+        self.sets
+            .push((column.index(), column.name(), value.into_operand()));
+        self
+    }
+
+    /// Updates only the rows matching `condition` (ANDed with earlier filters).
+    pub fn filter(mut self, condition: impl Into<Expr<bool>>) -> Self {
+        self.filters.push(condition.into().node);
+        self
+    }
+
+    /// The statement's SQL text and parameters.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when nothing is set.
+    pub fn build(&self, dialect: &'static dyn Dialect) -> Result<(String, Vec<Value>)> {
+        self.build_returning(dialect, false)
+    }
+
+    /// With `returning`, the key columns and the set columns are returned, to update loaded objects.
+    pub(crate) fn build_returning(
+        &self,
+        dialect: &'static dyn Dialect,
+        returning: bool,
+    ) -> Result<(String, Vec<Value>)> {
+        if self.sets.is_empty() {
+            return Err(Error::config(format!(
+                "an update of `{}` sets no column",
+                M::TABLE_NAME
+            )));
+        }
+        for filter in &self.filters {
+            filter.check()?;
+        }
+        let mut w = SqlWriter::new(dialect);
+        w.push("UPDATE ").ident(M::TABLE_NAME).push(" SET ");
+        for (i, (_, name, value)) in self.sets.iter().enumerate() {
+            if i > 0 {
+                w.push(", ");
+            }
+            w.ident(name).push(" = ");
+            value.write(&mut w);
+        }
+        write_where(&self.filters, &mut w);
+        if returning {
+            w.push(" RETURNING ");
+            let names = M::PRIMARY_KEY
+                .iter()
+                .copied()
+                .chain(self.sets.iter().map(|(_, name, _)| *name));
+            w.ident_list(names);
+        }
+        Ok(w.finish())
+    }
+}
+
+pub(crate) fn write_where(filters: &[Node], w: &mut SqlWriter) {
+    match filters {
+        [] => {}
+        [one] => {
+            w.push(" WHERE ");
+            one.write(w);
+        }
+        many => {
+            w.push(" WHERE ");
+            and_all(many.iter().cloned().map(Expr::new)).node.write(w);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Bulk UPDATE / DELETE by filter and the upsert, keeping the session's loaded objects consistent
+//! with the rows they changed.
+
+use super::{Obj, Session};
+use crate::error::Result;
+use crate::model::Model;
+use crate::query::{Delete, Insert, Update};
+
+/// A statement [`Session::execute`] runs: an [`Update`] or a [`Delete`].
+pub trait BulkStatement: sealed::Sealed {
+    /// Runs the statement in `session`; returns the number of rows changed.
+    ///
+    /// # Errors
+    ///
+    /// A database error.
+    #[doc(hidden)]
+    fn run_in(&self, session: &mut Session) -> Result<u64>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<M> Sealed for crate::query::Update<M> {}
+    impl<M> Sealed for crate::query::Delete<M> {}
+}
+
+impl<M: Model> BulkStatement for Update<M> {
+    fn run_in(&self, session: &mut Session) -> Result<u64> {
+        session.prepare_bulk()?;
+        let dialect = session.engine().dialect();
+        if !session.tracks_table(M::TABLE_NAME) {
+            let (sql, params) = self.build_returning(dialect, false)?;
+            return session.connection()?.execute(&sql, &params);
+        }
+        let (sql, params) = self.build_returning(dialect, true)?;
+        let rows = session.connection()?.query(&sql, &params)?.rows;
+        let key_len = M::PRIMARY_KEY.len();
+        for mut row in rows.iter().cloned() {
+            let values = row.split_off(key_len.min(row.len()));
+            let updates: Vec<_> = self.sets.iter().map(|(i, _, _)| *i).zip(values).collect();
+            session.sync_updated::<M>(&row, &updates)?;
+        }
+        Ok(rows.len() as u64)
+    }
+}
+
+impl<M: Model> BulkStatement for Delete<M> {
+    fn run_in(&self, session: &mut Session) -> Result<u64> {
+        session.prepare_bulk()?;
+        let dialect = session.engine().dialect();
+        if !session.tracks_table(M::TABLE_NAME) {
+            let (sql, params) = self.build_returning(dialect, false)?;
+            return session.connection()?.execute(&sql, &params);
+        }
+        let (sql, params) = self.build_returning(dialect, true)?;
+        let rows = session.connection()?.query(&sql, &params)?.rows;
+        for key in &rows {
+            session.forget_deleted::<M>(key);
+        }
+        Ok(rows.len() as u64)
+    }
+}
+
+impl Session {
+    fn prepare_bulk(&mut self) -> Result<()> {
+        if self.autoflush_enabled() {
+            self.flush()?;
+        }
+        self.begin_for_write()
+    }
+
+    /// Runs a bulk [`Update`] or [`Delete`] by filter in the session's transaction and returns the
+    /// number of rows changed. Loaded objects stay consistent: after an update, those whose rows
+    /// changed hold the new values (read back with `RETURNING`); after a delete, those whose rows
+    /// are gone leave the identity map. A rollback undoes both.
+    ///
+    /// # Errors
+    ///
+    /// A database error (a structured [`crate::Error::Constraint`] for a violation), or
+    /// [`crate::Error::Config`] for a statement built wrong.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use orm_core::{Engine, Model};
+    /// use orm_core::query::update;
+    ///
+    /// #[derive(Model, Debug)]
+    /// struct User {
+    ///     #[orm(primary_key)]
+    ///     id: Option<i64>,
+    ///     username: String,
+    /// }
+    ///
+    /// let engine = Engine::connect("sqlite::memory:")?;
+    /// engine.create_all()?;
+    /// let mut session = engine.session();
+    /// let john = session.add(User::new("john"));
+    /// let n = session.execute(update::<User>().set(User::username, "johnny").filter(User::username.eq("john")))?;
+    /// assert_eq!(n, 1);
+    /// assert_eq!(john.read().username, "johnny");
+    /// # Ok::<(), orm_core::Error>(())
+    /// ```
+    pub fn execute<B: BulkStatement>(&mut self, statement: B) -> Result<u64> {
+        statement.run_in(self)
+    }
+
+    /// Runs an [`Insert`] (with or without ON CONFLICT) in the session's transaction; returns the
+    /// objects of the rows inserted or updated (rows skipped by DO NOTHING are absent), through the
+    /// identity map: an object already loaded takes the row's new values.
+    ///
+    /// # Errors
+    ///
+    /// A database error (a structured [`crate::Error::Constraint`] for a violation the ON CONFLICT
+    /// clause does not cover), or [`crate::Error::Config`] for a statement built wrong.
+    pub fn upsert<M: Model>(&mut self, statement: Insert<M>) -> Result<Vec<Obj<M>>> {
+        self.prepare_bulk()?;
+        let (sql, params) = statement.build_returning(self.engine().dialect(), true)?;
+        let rows = self.connection()?.query(&sql, &params)?.rows;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let key: Vec<_> = M::primary_key_indexes()
+                .iter()
+                .filter_map(|&i| row.get(i).cloned())
+                .collect();
+            let all: Vec<_> = row.iter().cloned().enumerate().collect();
+            let obj = self.load::<M>(row)?;
+            self.sync_updated::<M>(&key, &all)?;
+            out.push(obj);
+        }
+        Ok(out)
+    }
+}
