@@ -31,11 +31,18 @@ impl From<&Value> for KeyPart {
     }
 }
 
+/// A primary key's parts; a single-column key (the common case) needs no allocation of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Parts {
+    One(KeyPart),
+    Many(Vec<KeyPart>),
+}
+
 /// A table and a primary key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct IdentityKey {
     table: &'static str,
-    key: Vec<KeyPart>,
+    key: Parts,
 }
 
 impl IdentityKey {
@@ -46,16 +53,15 @@ impl IdentityKey {
 
     /// The key of a full row, from the positions of its key columns.
     pub(crate) fn of_row(table: &'static str, row: &[Value], pk: &[usize]) -> Option<Self> {
-        let mut key = Vec::with_capacity(pk.len());
-        for &i in pk {
-            match row.get(i) {
-                None | Some(Value::Null) => return None,
-                Some(v) => key.push(KeyPart::from(v)),
-            }
-        }
-        if key.is_empty() {
-            return None;
-        }
+        let part = |i: usize| match row.get(i) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(KeyPart::from(v)),
+        };
+        let key = match pk {
+            [] => return None,
+            [i] => Parts::One(part(*i)?),
+            many => Parts::Many(many.iter().map(|&i| part(i)).collect::<Option<_>>()?),
+        };
         Some(IdentityKey { table, key })
     }
 }

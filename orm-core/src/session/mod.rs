@@ -362,27 +362,25 @@ impl Session {
     ///
     /// [`Error::Decode`] naming the column that does not fit.
     pub fn load<M: Model>(&mut self, row: Vec<Value>) -> Result<Obj<M>> {
-        let key: Vec<Value> = M::primary_key_indexes()
-            .iter()
-            .map(|&i| row.get(i).cloned().unwrap_or(Value::Null))
-            .collect();
-        if let Some(ikey) = IdentityKey::new(M::table().name.as_str(), &key) {
+        let key = IdentityKey::of_row(M::table().name.as_str(), &row, M::primary_key_indexes());
+        if let Some(key) = &key {
             if let Some(entry) = self
                 .entries
                 .identity
-                .get(&ikey)
+                .get(key)
                 .and_then(|&id| self.entries.get(id))
             {
                 return downcast::<M>(&entry.obj);
             }
         }
         let obj = Obj::new(M::from_values(row.clone())?);
-        self.entries.push(Entry {
+        let entry = Entry {
             obj: obj.erased(),
             state: State::Persistent,
             snapshot: Some(row),
             links: Vec::new(),
-        });
+        };
+        self.entries.push_keyed(entry, key);
         Ok(obj)
     }
 

@@ -83,9 +83,15 @@ impl Entries {
     }
 
     pub(crate) fn push(&mut self, entry: Entry) -> usize {
+        let key = entry.identity();
+        self.push_keyed(entry, key)
+    }
+
+    /// [`Entries::push`] with the identity already computed.
+    pub(crate) fn push_keyed(&mut self, entry: Entry, key: Option<IdentityKey>) -> usize {
         let id = self.slots.len();
         self.by_addr.insert(entry.obj.addr(), id);
-        if let Some(key) = entry.identity() {
+        if let Some(key) = key {
             self.identity.insert(key, id);
         }
         self.slots.push(Some(entry));
