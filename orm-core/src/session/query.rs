@@ -18,34 +18,19 @@ impl Session {
         Ok(())
     }
 
-    /// Runs `core`, decoding each row with `selection` as it arrives.
-    fn run<S: Selection>(
-        &mut self,
-        core: &SelectCore,
-        selection: &S,
-        mut f: impl FnMut(S::Output) -> Result<bool>,
-    ) -> Result<()> {
-        let (sql, params) = core.build(self.engine().dialect())?;
-        self.autoflush_before_query()?;
-        self.with_connection_taken(|conn, session| {
-            conn.query_each(&sql, &params, |_, row| {
-                let item = selection.decode_row(row, session)?;
-                f(item)
-            })
-        })
-    }
-
+    /// Runs `core` and decodes every row. The rows are fetched in one go: PostgreSQL's streaming
+    /// iterator costs a hand-over to the driver's runtime per row, several times the decoding itself.
     fn collect<S: Selection>(
         &mut self,
         core: &SelectCore,
         selection: &S,
     ) -> Result<Vec<S::Output>> {
-        let mut out = Vec::new();
-        self.run(core, selection, |item| {
-            out.push(item);
-            Ok(true)
-        })?;
-        Ok(out)
+        let (sql, params) = core.build(self.engine().dialect())?;
+        self.autoflush_before_query()?;
+        let rows = self.connection()?.query(&sql, &params)?.rows;
+        rows.into_iter()
+            .map(|row| selection.decode_row(row, self))
+            .collect()
     }
 
     /// Every row of `query`: objects for [`crate::query::select`] (the same object for a row already
