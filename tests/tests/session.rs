@@ -457,3 +457,24 @@ db_test!(fn a_foreign_key_cycle_is_inserted_then_linked(engine) {
     assert_eq!(log.count(), 0, "{:?}", log.sql());
     Ok(())
 });
+
+db_test!(fn values_read_back_from_the_database_are_not_changes(engine) {
+    engine.create_all()?;
+    let mut session = engine.session();
+    let s = session.add(Student::new("Sammy"));
+    session.commit()?;
+    // Loaded in a fresh session too: an i32 that SQLite returns as an integer, a timestamp it
+    // returns as text.
+    let mut fresh = engine.session();
+    let loaded = fresh.get::<Student>(s.read().id.unwrap())?.unwrap();
+    let log = engine.record_statements();
+    s.write().firstname = "Sam".into();
+    session.commit()?;
+    loaded.write().age = Some(21);
+    fresh.commit()?;
+    let updates: Vec<String> = log.sql().into_iter().filter(|q| q.starts_with("UPDATE")).collect();
+    assert_eq!(updates.len(), 2, "{updates:?}");
+    assert!(updates[0].contains("\"firstname\"") && !updates[0].contains("created_at"), "{}", updates[0]);
+    assert!(updates[1].contains("\"age\"") && !updates[1].contains("created_at") && !updates[1].contains("firstname"), "{}", updates[1]);
+    Ok(())
+});

@@ -373,11 +373,15 @@ impl Session {
                 return downcast::<M>(&entry.obj);
             }
         }
-        let obj = Obj::new(M::from_values(row.clone())?);
+        // The snapshot is what the object itself gives back, not the row as the database spelled it
+        // (SQLite's integer for an i32, its text for a timestamp), so that only real changes count.
+        let model = M::from_values(row)?;
+        let snapshot = model.to_values();
+        let obj = Obj::new(model);
         let entry = Entry {
             obj: obj.erased(),
             state: State::Persistent,
-            snapshot: Some(row),
+            snapshot: Some(snapshot),
             links: Vec::new(),
         };
         self.entries.push_keyed(entry, key);
@@ -413,7 +417,8 @@ impl Session {
             .ok_or_else(|| Error::NotFound {
                 table: M::TABLE_NAME.to_owned(),
             })?;
-        let fresh = M::from_values(row.clone())?;
+        let fresh = M::from_values(row)?;
+        let row = fresh.to_values();
         *obj.write() = fresh;
         obj.erased().take_touched();
         if let Some(entry) = id.and_then(|id| self.entries.slots[id].as_mut()) {
@@ -644,7 +649,7 @@ impl Session {
         for (index, value) in updates {
             obj.set_value(*index, value.clone())?;
             if let Some(slot) = entry.snapshot.as_mut().and_then(|s| s.get_mut(*index)) {
-                *slot = value.clone();
+                *slot = obj.value(*index)?;
             }
         }
         // Replacing re-keys the identity map when a key column changed.

@@ -78,6 +78,7 @@ impl<M: Model + fmt::Debug> fmt::Debug for Obj<M> {
 pub(crate) trait AnyObj: Send + Sync {
     fn table(&self) -> &'static TableDef;
     fn values(&self) -> Result<Vec<Value>>;
+    fn value(&self, index: usize) -> Result<Value>;
     fn set_value(&self, index: usize, value: Value) -> Result<()>;
     fn set_values(&self, values: Vec<Value>) -> Result<()>;
     fn apply_insert_defaults(&self) -> Result<()>;
@@ -134,6 +135,10 @@ impl<M: Model> AnyObj for Cell<M> {
 
     fn values(&self) -> Result<Vec<Value>> {
         Ok(self.try_read()?.to_values())
+    }
+
+    fn value(&self, index: usize) -> Result<Value> {
+        Ok(self.try_read()?.column_value(index))
     }
 
     fn set_value(&self, index: usize, value: Value) -> Result<()> {

@@ -141,8 +141,11 @@ fn insert_group(
         for (id, values) in chunk {
             let e = entry(entries, id)?;
             let obj = e.obj.clone();
+            let mut values = values;
             for &i in &returning {
-                obj.set_value(i, values[i].clone())?;
+                obj.set_value(i, std::mem::replace(&mut values[i], Value::Null))?;
+                // As the object holds it: a timestamp read back as text on SQLite is not a change.
+                values[i] = obj.value(i)?;
             }
             entries.replace(
                 id,
