@@ -1,4 +1,61 @@
-//! `orm-core`: models, engine, session and queries.
+//! `orm-core`: models, engine, session and queries — an object-relational mapper in the spirit of
+//! SQLAlchemy, for SQLite (embedded) and PostgreSQL.
+//!
+//! # Quickstart
+//!
+//! ```
+//! use orm_core::prelude::*;
+//!
+//! #[derive(Model, Debug)]
+//! pub struct User {
+//!     #[orm(primary_key)]
+//!     pub id: Option<i64>,
+//!     #[orm(length = 64, index, unique)]
+//!     pub username: String,
+//!     #[orm(length = 120, index, unique)]
+//!     pub email: String,
+//! }
+//!
+//! let engine = Engine::connect("sqlite::memory:")?;
+//! engine.create_all()?;
+//! let mut session = engine.session();
+//! let john = session.add(User::new("john", "john@example.com"));
+//! session.add(User::new("susan", "susan@example.com"));
+//! session.commit()?;
+//! assert_eq!(john.read().id, Some(1));
+//!
+//! // The identity map: the same object, without SQL.
+//! assert!(session.get::<User>(1)?.expect("user 1").ptr_eq(&john));
+//!
+//! // Typed queries: comparing a column with a value of another type does not compile.
+//! let users = session.all(select::<User>().order_by(User::username.desc()))?;
+//! let names: Vec<String> = users.iter().map(|u| u.read().username.clone()).collect();
+//! assert_eq!(names, ["susan", "john"]);
+//! let s_users = session.all(select::<User>().filter(User::username.like("s%")))?;
+//! assert_eq!(s_users.len(), 1);
+//!
+//! // Plain field writes are tracked; only the changed column is updated.
+//! john.write().email = "john@new.example".into();
+//! session.commit()?;
+//!
+//! // Constraint violations are structured, the same on SQLite and PostgreSQL.
+//! session.add(User::new("john", "other@example.com"));
+//! let err = session.commit().unwrap_err();
+//! assert!(err.is_unique_violation());
+//! assert_eq!(err.constraint().unwrap().columns, ["username"]);
+//! # Ok::<(), orm_core::Error>(())
+//! ```
+//!
+//! # Where to find things
+//!
+//! - [`Model`] (derive it) and [`SqlType`] (map your own field types): [`model`], [`value`].
+//! - [`Engine`]: URLs, the connection pool, echo, statement events, `create_all` / `drop_all`:
+//!   [`engine`].
+//! - [`Session`]: identity map, unit of work, savepoints, optimistic locking: [`session`].
+//! - Queries: [`select`], [`select_columns`], expressions, joins, aggregates, pagination, bulk
+//!   writes, upserts and raw SQL: [`query`]; the usual imports are in [`prelude`].
+//! - Schema metadata shared with `orm-migrate` ([`schema`]), SQL dialects ([`dialect`]), the raw
+//!   backends ([`backend`]), and the one error type ([`error`]).
 #![forbid(unsafe_code)]
 
 // Lets the derive's `::orm_core` paths resolve inside this crate's own tests and doc tests.
