@@ -45,6 +45,7 @@ impl Session {
             out.push(item);
             Ok(true)
         })?;
+        selection.finish(&mut out, self)?;
         Ok(out)
     }
 
