@@ -275,7 +275,6 @@ pub enum RelKind {
     ManyToMany,
 }
 
-
 /// `T` in `Option<T>` (also `std::option::Option<T>`).
 pub fn option_inner(ty: &Type) -> Option<&Type> {
     let Type::Path(p) = ty else { return None };

@@ -56,14 +56,24 @@ pub fn check(cx: &Ctxt, model: &Model, f: &Field, column_options: &[(&'static st
         if let Some(tokens) = opt {
             cx.error_spanned_by(
                 tokens,
-                format!("`{name}` does not apply to a {kind:?} relationship; help: it goes on {on}"),
+                format!(
+                    "`{name}` does not apply to a {kind:?} relationship; help: it goes on {on}"
+                ),
             );
         }
     };
     match kind {
         RelKind::BelongsTo => {
-            only(a.through.as_ref().map(|o| &o.tokens), "through", "a ManyToMany");
-            only(a.cascade.as_ref().map(|o| &o.tokens), "cascade", "the to-many side");
+            only(
+                a.through.as_ref().map(|o| &o.tokens),
+                "through",
+                "a ManyToMany",
+            );
+            only(
+                a.cascade.as_ref().map(|o| &o.tokens),
+                "cascade",
+                "the to-many side",
+            );
             only(
                 a.passive_deletes.as_ref().map(|o| &o.tokens),
                 "passive_deletes",
@@ -72,7 +82,11 @@ pub fn check(cx: &Ctxt, model: &Model, f: &Field, column_options: &[(&'static st
             check_belongs_to_via(cx, model, f);
         }
         RelKind::HasMany | RelKind::WriteOnly => {
-            only(a.through.as_ref().map(|o| &o.tokens), "through", "a ManyToMany");
+            only(
+                a.through.as_ref().map(|o| &o.tokens),
+                "through",
+                "a ManyToMany",
+            );
             if let Some(via) = &a.via {
                 if !matches!(via.value.as_slice(), [v] if v.model.is_some()) {
                     cx.error_spanned_by(

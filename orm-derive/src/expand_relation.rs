@@ -91,10 +91,16 @@ fn relation_def(m: &Model, f: &Field) -> TokenStream {
             .map(|v| {
                 let col = &v.column;
                 let owner = match (&v.model, kind, &a.through) {
-                    (_, RelKind::ManyToMany, Some(t)) => quote!(#t),
+                    (_, RelKind::ManyToMany, Some(t)) => {
+                        let t = &t.value;
+                        quote!(#t)
+                    }
                     _ => quote!(#target),
                 };
-                let model = v.model.as_ref().map_or_else(|| owner.clone(), |p| quote!(#p));
+                let model = v
+                    .model
+                    .as_ref()
+                    .map_or_else(|| owner.clone(), |p| quote!(#p));
                 // The column must belong to the target (or the association) model.
                 quote!({
                     let column: _orm::Column<#owner, _> = #model::#col;

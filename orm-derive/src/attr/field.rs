@@ -4,10 +4,9 @@ use syn::meta::ParseNestedMeta;
 use syn::Expr;
 
 use super::parse::{
-    cascade, lazy, lit_str_token, via,
-    expr_text, fk_action, flag, foreign_key, lit_bool, lit_str, option_name, positive_int,
-    server_default, set, skip_value, string_option, unknown, value, FIELD_NAMES, FIELD_OPTIONS,
-    FK_ACTION_FORM, STRUCT_NAMES,
+    cascade, expr_text, fk_action, flag, foreign_key, lazy, lit_bool, lit_str, lit_str_token,
+    option_name, positive_int, server_default, set, skip_value, string_option, unknown, value, via,
+    FIELD_NAMES, FIELD_OPTIONS, FK_ACTION_FORM, STRUCT_NAMES,
 };
 use super::{FieldAttrs, ServerDefault};
 use crate::ctxt::Ctxt;
@@ -42,7 +41,9 @@ impl FieldAttrs {
                 if let Some((tokens, expr)) = value(cx, &meta, form)? {
                     match via(&expr) {
                         Some(v) => set(cx, &mut self.via, &path, tokens, v),
-                        None => cx.error_spanned_by(&expr, format!("malformed `via`; help: {form}")),
+                        None => {
+                            cx.error_spanned_by(&expr, format!("malformed `via`; help: {form}"))
+                        }
                     }
                 }
             }
@@ -50,8 +51,11 @@ impl FieldAttrs {
                 let form = "the form is `through = AssociationModel`";
                 if let Some((tokens, expr)) = value(cx, &meta, form)? {
                     match expr {
-                        Expr::Path(p) if p.qself.is_none() => set(cx, &mut self.through, &path, tokens, p.path),
-                        other => cx.error_spanned_by(&other, format!("malformed `through`; help: {form}")),
+                        Expr::Path(p) if p.qself.is_none() => {
+                            set(cx, &mut self.through, &path, tokens, p.path)
+                        }
+                        other => cx
+                            .error_spanned_by(&other, format!("malformed `through`; help: {form}")),
                     }
                 }
             }
@@ -64,21 +68,28 @@ impl FieldAttrs {
                     };
                     match ident {
                         Some(i) => set(cx, &mut self.back_populates, &path, tokens, i),
-                        None => cx.error_spanned_by(&expr, format!("malformed `back_populates`; help: {form}")),
+                        None => cx.error_spanned_by(
+                            &expr,
+                            format!("malformed `back_populates`; help: {form}"),
+                        ),
                     }
                 }
             }
             "cascade" => {
-                let form = "the form is `cascade = \"delete\"` or `cascade = \"delete, delete-orphan\"`";
+                let form =
+                    "the form is `cascade = \"delete\"` or `cascade = \"delete, delete-orphan\"`";
                 if let Some((tokens, expr)) = value(cx, &meta, form)? {
                     match cascade(&expr) {
                         Some(c) => set(cx, &mut self.cascade, &path, tokens, c),
-                        None => cx.error_spanned_by(&expr, format!("unknown `cascade`; help: {form}")),
+                        None => {
+                            cx.error_spanned_by(&expr, format!("unknown `cascade`; help: {form}"))
+                        }
                     }
                 }
             }
             "lazy" => {
-                let form = "the form is `lazy = \"selectin\"`, `lazy = \"joined\"` or `lazy = \"raise\"`";
+                let form =
+                    "the form is `lazy = \"selectin\"`, `lazy = \"joined\"` or `lazy = \"raise\"`";
                 if let Some((tokens, expr)) = value(cx, &meta, form)? {
                     match lazy(&expr) {
                         Some(l) => set(cx, &mut self.lazy, &path, tokens, l),
