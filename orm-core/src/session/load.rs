@@ -151,11 +151,14 @@ impl Session {
             let key = parent.read().column_value(r.local);
             let related = if key.is_null() {
                 Vec::new()
-            } else {
+            } else if def.kind == RelationKind::BelongsTo {
                 groups
                     .get(&KeyPart::from(&key))
                     .cloned()
                     .unwrap_or_default()
+            } else {
+                // Distinct parents have distinct keys: each group is taken once, not copied.
+                groups.remove(&KeyPart::from(&key)).unwrap_or_default()
             };
             for child in &related {
                 if seen.insert(child.erased().addr()) {

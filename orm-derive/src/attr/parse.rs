@@ -341,46 +341,6 @@ pub(super) fn expr_text(expr: &Expr) -> String {
     lit_str(expr).unwrap_or_else(|| expr.to_token_stream().to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("lenght", "length"), 2);
-        assert_eq!(edit_distance("index", "index"), 0);
-        assert_eq!(edit_distance("uniq", "unique"), 2);
-    }
-
-    #[test]
-    fn foreign_key_targets() {
-        let fk = foreign_key(&syn::parse_quote!(User)).unwrap();
-        assert!(fk.column.is_none());
-        let fk = foreign_key(&syn::parse_quote!(models::User)).unwrap();
-        assert_eq!(fk.model.to_token_stream().to_string(), "models :: User");
-        let fk = foreign_key(&syn::parse_quote!(crate::User::user_id)).unwrap();
-        assert_eq!(fk.model.to_token_stream().to_string(), "crate :: User");
-        assert_eq!(fk.column.unwrap().to_string(), "user_id");
-    }
-
-    #[test]
-    fn server_defaults() {
-        let d = |e: Expr| server_default(&e);
-        assert_eq!(
-            d(syn::parse_quote!(now)),
-            Some(ServerDefault::CurrentTimestamp)
-        );
-        assert_eq!(d(syn::parse_quote!(-1)), Some(ServerDefault::Integer(-1)));
-        assert_eq!(d(syn::parse_quote!(1.5)), Some(ServerDefault::Float(1.5)));
-        assert_eq!(d(syn::parse_quote!(true)), Some(ServerDefault::Bool(true)));
-        assert_eq!(
-            d(syn::parse_quote!("x")),
-            Some(ServerDefault::Text("x".into()))
-        );
-        assert_eq!(d(syn::parse_quote!(today)), None);
-    }
-}
-
 /// `user_id`, `Post::user_id`, or a parenthesized pair of them.
 pub(super) fn via(expr: &Expr) -> Option<Vec<super::ViaColumn>> {
     let one = |e: &Expr| -> Option<super::ViaColumn> {
@@ -438,5 +398,45 @@ pub(super) fn lazy(expr: &Expr) -> Option<super::Lazy> {
         "selectin" => Some(super::Lazy::SelectIn),
         "joined" => Some(super::Lazy::Joined),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("lenght", "length"), 2);
+        assert_eq!(edit_distance("index", "index"), 0);
+        assert_eq!(edit_distance("uniq", "unique"), 2);
+    }
+
+    #[test]
+    fn foreign_key_targets() {
+        let fk = foreign_key(&syn::parse_quote!(User)).unwrap();
+        assert!(fk.column.is_none());
+        let fk = foreign_key(&syn::parse_quote!(models::User)).unwrap();
+        assert_eq!(fk.model.to_token_stream().to_string(), "models :: User");
+        let fk = foreign_key(&syn::parse_quote!(crate::User::user_id)).unwrap();
+        assert_eq!(fk.model.to_token_stream().to_string(), "crate :: User");
+        assert_eq!(fk.column.unwrap().to_string(), "user_id");
+    }
+
+    #[test]
+    fn server_defaults() {
+        let d = |e: Expr| server_default(&e);
+        assert_eq!(
+            d(syn::parse_quote!(now)),
+            Some(ServerDefault::CurrentTimestamp)
+        );
+        assert_eq!(d(syn::parse_quote!(-1)), Some(ServerDefault::Integer(-1)));
+        assert_eq!(d(syn::parse_quote!(1.5)), Some(ServerDefault::Float(1.5)));
+        assert_eq!(d(syn::parse_quote!(true)), Some(ServerDefault::Bool(true)));
+        assert_eq!(
+            d(syn::parse_quote!("x")),
+            Some(ServerDefault::Text("x".into()))
+        );
+        assert_eq!(d(syn::parse_quote!(today)), None);
     }
 }
