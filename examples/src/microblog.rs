@@ -1,7 +1,7 @@
 //! The microblog models of the reference walkthrough (Flask Mega-Tutorial, part IV).
 
 use chrono::{DateTime, Utc};
-use orm_core::Model;
+use orm_core::{BelongsTo, Model, WriteOnly};
 
 /// A registered user.
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -18,6 +18,9 @@ pub struct User {
     /// Set once the user has a password.
     #[orm(length = 256)]
     pub password_hash: Option<String>,
+    /// The user's posts: never loaded, queried with `User::posts.select(&u)`.
+    #[orm(back_populates = author)]
+    pub posts: WriteOnly<Post>,
 }
 
 /// A blog post written by a user.
@@ -35,6 +38,9 @@ pub struct Post {
     /// The author.
     #[orm(foreign_key = User, index)]
     pub user_id: i64,
+    /// The author, over `user_id`: `Post::new("...").with_author(&u)`.
+    #[orm(back_populates = posts)]
+    pub author: BelongsTo<User>,
 }
 
 impl std::fmt::Display for User {

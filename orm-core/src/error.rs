@@ -69,6 +69,14 @@ pub enum Error {
         /// What did not fit.
         message: String,
     },
+    /// A relationship was read before it was loaded; loading is always explicit.
+    #[error("the relationship `{relation}` (to `{target}`) is not loaded; help: load it with `session.load_related(...)`, or eagerly in the query with `.eager(...)` / `.joined(...)`")]
+    NotLoaded {
+        /// The relationship, as `table.field`.
+        relation: String,
+        /// The related table.
+        target: String,
+    },
     /// A value given to the database cannot be used there.
     #[error("invalid value: {0}")]
     InvalidValue(String),

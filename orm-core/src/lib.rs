@@ -68,6 +68,7 @@ pub mod engine;
 pub mod error;
 pub mod model;
 pub mod query;
+pub mod relation;
 pub mod schema;
 pub mod session;
 pub mod value;
@@ -78,6 +79,7 @@ pub use error::{ConstraintKind, ConstraintViolation, Error, Result};
 pub use model::Model;
 pub use orm_derive::Model;
 pub use query::{select, select_columns, Column};
+pub use relation::{BelongsTo, HasMany, ManyToMany, Relation, WriteOnly};
 pub use schema::Metadata;
 pub use session::{Obj, Session};
 pub use value::{SqlType, ToValue, Value, ValueError};
@@ -88,6 +90,7 @@ pub mod prelude {
         alias, delete, func, insert, insert_many, raw, select, select_columns, update, Expr,
         Keyset, PageRequest,
     };
+    pub use crate::relation::{BelongsTo, HasMany, ManyToMany, Relation, WriteOnly};
     pub use crate::{Engine, Error, Model, Obj, Result, Session};
 }
 

@@ -1,6 +1,8 @@
 //! The [`Model`] trait that `#[derive(Model)]` implements.
 
 use crate::error::Result;
+use crate::query::Select;
+use crate::relation::{Eager, ErasedObj, RelationDef};
 use crate::schema::TableDef;
 use crate::value::{Value, ValueError};
 
@@ -57,6 +59,28 @@ pub trait Model: Sized + Send + Sync + 'static {
 
     /// The positions of the primary key columns.
     fn primary_key_indexes() -> &'static [usize];
+
+    /// Whether the model has a `BelongsTo` relationship (which an assignment turns into a foreign
+    /// key at flush).
+    const HAS_BELONGS_TO: bool = false;
+
+    /// The relationships, in field order (the index of each is its [`crate::Relation`] handle's).
+    fn relations() -> &'static [RelationDef] {
+        &[]
+    }
+
+    /// Takes the object assigned to `BelongsTo` relationship number `relation`, if one was, leaving it
+    /// as the loaded value. Used by the session.
+    #[doc(hidden)]
+    fn take_assigned(&mut self, relation: usize) -> Option<ErasedObj> {
+        let _ = relation;
+        None
+    }
+
+    /// Adds each relationship's default eager loading (`lazy = "selectin"` / `"joined"`) to `select`.
+    fn eager_defaults(select: Select<Eager<Self>>) -> Select<Eager<Self>> {
+        select
+    }
 
     /// The primary key values, in key order.
     fn primary_key_values(&self) -> Vec<Value> {

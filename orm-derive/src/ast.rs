@@ -156,11 +156,48 @@ impl Model {
         self.primary_key().iter().any(|f| f.ident == field.ident)
     }
 
-    /// The fields that are parameters of `new`, in order: columns without a value of their own.
+    /// The relationship fields, in order.
+    pub fn relations(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.relation().is_some())
+    }
+
+    /// The local foreign key field of a `BelongsTo` field: the one named by `via`, or the only column
+    /// whose `foreign_key` names the target model. `None` when there is no such single field.
+    pub fn belongs_to_fk(&self, rel: &Field) -> Option<&Field> {
+        let (kind, target) = rel.relation()?;
+        if kind != RelKind::BelongsTo {
+            return None;
+        }
+        if let Some(via) = &rel.attrs.via {
+            return match via.value.as_slice() {
+                [v] if v.model.is_none() => self.column_field(&v.column),
+                _ => None,
+            };
+        }
+        let target = last_ident(target)?;
+        let mut candidates = self.columns().filter(|f| {
+            f.attrs
+                .foreign_key
+                .as_ref()
+                .and_then(|fk| fk.value.model.segments.last())
+                .is_some_and(|s| s.ident == *target)
+        });
+        let first = candidates.next()?;
+        candidates.next().is_none().then_some(first)
+    }
+
+    /// The fields that are parameters of `new`, in order: columns without a value of their own, and
+    /// not the foreign key of a `BelongsTo` (assigned through `with_<relationship>`).
     pub fn required_fields(&self) -> Vec<&Field> {
+        let covered: Vec<&Ident> = self
+            .relations()
+            .filter_map(|r| self.belongs_to_fk(r))
+            .map(|f| &f.ident)
+            .collect();
         self.columns()
             .filter(|f| {
-                !self.is_autoincrement(f)
+                !covered.contains(&&f.ident)
+                    && !self.is_autoincrement(f)
                     && f.attrs.default.is_none()
                     && f.attrs.version.is_none()
                     && !f.is_option()
@@ -178,9 +215,30 @@ impl Field {
         }
     }
 
-    /// True for `#[orm(skip)]`.
+    /// True for `#[orm(skip)]` and relationship fields: not columns.
     pub fn is_skipped(&self) -> bool {
-        self.attrs.skip.is_some()
+        self.attrs.skip.is_some() || self.relation().is_some()
+    }
+
+    /// The relationship kind and target type, for a field typed `BelongsTo<T>`, `HasMany<T>`,
+    /// `WriteOnly<T>` or `ManyToMany<T>`.
+    pub fn relation(&self) -> Option<(RelKind, &Type)> {
+        let Type::Path(p) = &self.ty else { return None };
+        let last = p.path.segments.last()?;
+        let kind = match last.ident.to_string().as_str() {
+            "BelongsTo" => RelKind::BelongsTo,
+            "HasMany" => RelKind::HasMany,
+            "WriteOnly" => RelKind::WriteOnly,
+            "ManyToMany" => RelKind::ManyToMany,
+            _ => return None,
+        };
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        match args.args.first() {
+            Some(syn::GenericArgument::Type(t)) if args.args.len() == 1 => Some((kind, t)),
+            _ => None,
+        }
     }
 
     /// True when the type is written `Option<..>`.
@@ -208,6 +266,15 @@ impl Field {
     }
 }
 
+/// The kind of a relationship field, from its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelKind {
+    BelongsTo,
+    HasMany,
+    WriteOnly,
+    ManyToMany,
+}
+
 /// `T` in `Option<T>` (also `std::option::Option<T>`).
 pub fn option_inner(ty: &Type) -> Option<&Type> {
     let Type::Path(p) = ty else { return None };
@@ -228,7 +295,7 @@ pub fn option_inner(ty: &Type) -> Option<&Type> {
 }
 
 /// The identifier of the last path segment of a type.
-fn last_ident(ty: &Type) -> Option<&Ident> {
+pub fn last_ident(ty: &Type) -> Option<&Ident> {
     match ty {
         Type::Path(p) if p.qself.is_none() => p.path.segments.last().map(|s| &s.ident),
         Type::Group(g) => last_ident(&g.elem),

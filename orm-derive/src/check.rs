@@ -156,6 +156,10 @@ fn options(a: &FieldAttrs) -> Vec<(&'static str, &TokenStream)> {
 
 fn check_field(cx: &Ctxt, model: &Model, f: &Field) {
     let a = &f.attrs;
+    crate::check_relation::check(cx, model, f, &options(a));
+    if f.relation().is_some() {
+        return;
+    }
     if a.skip.is_some() {
         for (name, tokens) in options(a) {
             cx.error_spanned_by(

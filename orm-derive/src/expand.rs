@@ -33,6 +33,7 @@ fn expand(m: &Model) -> TokenStream {
     let krate = m.crate_path();
     let model_impl = model_impl(m);
     let handles = handles(m);
+    let (relation_fns, relation_handles) = crate::expand_relation::handles(m);
     let constructor = if m.constructor() {
         constructor(m)
     } else {
@@ -45,6 +46,8 @@ fn expand(m: &Model) -> TokenStream {
             use #krate as _orm;
             #model_impl
             #handles
+            #relation_fns
+            #relation_handles
             #constructor
             _orm::__private::inventory::submit! {
                 _orm::schema::ModelEntry {
@@ -101,8 +104,13 @@ fn model_impl(m: &Model) -> TokenStream {
     });
     let skipped = m.fields.iter().filter(|f| f.is_skipped()).map(|f| {
         let ident = &f.ident;
+        if f.relation().is_some() {
+            let init = crate::expand_relation::init(m, f);
+            return quote!(#ident: #init);
+        }
         quote!(#ident: ::core::default::Default::default())
     });
+    let relation_items = crate::expand_relation::model_items(m);
     let insert_defaults = columns.iter().filter(|f| f.is_option()).filter_map(|f| {
         let path = &f.attrs.default.as_ref()?.value;
         let ident = &f.ident;
@@ -180,6 +188,8 @@ fn model_impl(m: &Model) -> TokenStream {
             fn primary_key_indexes() -> &'static [usize] {
                 &[#(#pk_indexes),*]
             }
+
+            #relation_items
         }
     }
 }
@@ -368,7 +378,9 @@ fn constructor(m: &Model) -> TokenStream {
     });
     let inits = m.fields.iter().map(|f| {
         let field = &f.ident;
-        let value = if f.is_skipped() {
+        let value = if f.relation().is_some() {
+            crate::expand_relation::init(m, f)
+        } else if f.is_skipped() {
             quote!(::core::default::Default::default())
         } else if let Some(d) = &f.attrs.default {
             let path = &d.value;

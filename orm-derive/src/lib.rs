@@ -10,8 +10,10 @@ mod ast;
 mod attr;
 mod case;
 mod check;
+mod check_relation;
 mod ctxt;
 mod expand;
+mod expand_relation;
 
 use proc_macro::TokenStream;
 

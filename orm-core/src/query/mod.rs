@@ -36,7 +36,7 @@ pub use order::Order;
 pub use paginate::{Keyset, KeysetPage, Page, PageRequest};
 pub use raw::{raw, FromRow, Raw};
 pub use select::{select, select_columns, AsSelect, RowOf, Select};
-pub(crate) use select_core::SelectCore;
+pub(crate) use select_core::{Join, SelectCore, Source};
 pub use selection::{alias, Alias, Entity, FromTable, Selection};
 pub use update::{update, Update};
 pub use writer::SqlWriter;

@@ -34,6 +34,16 @@ pub trait Selection {
         session: &mut Session,
     ) -> Result<Self::Output>;
 
+    /// Runs after every row was decoded (eager loading of relationships).
+    ///
+    /// # Errors
+    ///
+    /// A database error of a load.
+    fn finish(&self, out: &mut Vec<Self::Output>, session: &mut Session) -> Result<()> {
+        let _ = (out, session);
+        Ok(())
+    }
+
     /// Decodes a whole row.
     ///
     /// # Errors

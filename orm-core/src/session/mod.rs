@@ -7,8 +7,10 @@
 mod bulk;
 mod flush;
 mod identity;
-mod object;
+mod load;
+pub(crate) mod object;
 mod query;
+mod relation;
 mod state;
 
 use std::sync::Arc;
@@ -150,16 +152,20 @@ impl Session {
     /// Adds an object the session does not track (one made transient by a rollback, or from another
     /// session) as pending; an object it tracks already is left as it is.
     pub fn attach<M: Model>(&mut self, obj: &Obj<M>) {
-        let erased = obj.erased();
-        if self.entries.find(&*erased).is_some() {
-            return;
+        self.attach_erased(obj.erased());
+    }
+
+    /// [`Session::attach`] for a type-erased object; returns its entry.
+    pub(crate) fn attach_erased(&mut self, obj: Arc<dyn AnyObj>) -> usize {
+        if let Some(id) = self.entries.find(&*obj) {
+            return id;
         }
         self.entries.push(Entry {
-            obj: erased,
+            obj,
             state: State::Pending,
             snapshot: None,
             links: Vec::new(),
-        });
+        })
     }
 
     /// Marks an object for deletion at the next flush. A pending object is simply forgotten; an object
@@ -437,6 +443,7 @@ impl Session {
         if !self.has_changes() {
             return Ok(());
         }
+        self.link_assigned()?;
         self.begin_if_needed()?;
         match flush::flush(self) {
             Ok(()) => Ok(()),

@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::relation::{ErasedObj, RelationDef};
 use crate::schema::TableDef;
 use crate::value::Value;
 
@@ -55,6 +56,17 @@ impl<M: Model> Obj<M> {
     pub(crate) fn erased(&self) -> Arc<dyn AnyObj> {
         self.cell.clone()
     }
+
+    /// Writes the object without marking it written (relationship fields are not columns), failing
+    /// instead of waiting when a guard is held.
+    pub(crate) fn write_untracked(&self) -> Result<RwLockWriteGuard<'_, M>> {
+        self.cell.try_write()
+    }
+
+    /// Reads the object, failing instead of waiting when a write guard is held.
+    pub(crate) fn try_read(&self) -> Result<RwLockReadGuard<'_, M>> {
+        self.cell.try_read()
+    }
 }
 
 impl<M> Clone for Obj<M> {
@@ -91,6 +103,9 @@ pub(crate) trait AnyObj: Send + Sync {
     fn has_update_hooks(&self) -> bool;
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
     fn addr(&self) -> usize;
+    fn relations(&self) -> &'static [RelationDef];
+    /// The targets assigned to `BelongsTo` fields since the last flush, by relationship number.
+    fn take_assigned(&self) -> Result<Vec<(usize, ErasedObj)>>;
 }
 
 fn busy(table: &str) -> Error {
@@ -192,5 +207,19 @@ impl<M: Model> AnyObj for Cell<M> {
 
     fn addr(&self) -> usize {
         self as *const Self as *const () as usize
+    }
+
+    fn relations(&self) -> &'static [RelationDef] {
+        M::relations()
+    }
+
+    fn take_assigned(&self) -> Result<Vec<(usize, ErasedObj)>> {
+        if !M::HAS_BELONGS_TO {
+            return Ok(Vec::new());
+        }
+        let mut obj = self.try_write()?;
+        Ok((0..M::relations().len())
+            .filter_map(|i| obj.take_assigned(i).map(|o| (i, o)))
+            .collect())
     }
 }

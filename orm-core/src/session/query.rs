@@ -28,9 +28,12 @@ impl Session {
         let (sql, params) = core.build(self.engine().dialect())?;
         self.autoflush_before_query()?;
         let rows = self.connection()?.query(&sql, &params)?.rows;
-        rows.into_iter()
+        let mut out = rows
+            .into_iter()
             .map(|row| selection.decode_row(row, self))
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        selection.finish(&mut out, self)?;
+        Ok(out)
     }
 
     /// Every row of `query`: objects for [`crate::query::select`] (the same object for a row already

@@ -4,9 +4,9 @@ use syn::meta::ParseNestedMeta;
 use syn::Expr;
 
 use super::parse::{
-    expr_text, fk_action, flag, foreign_key, lit_bool, lit_str, option_name, positive_int,
-    server_default, set, skip_value, string_option, unknown, value, FIELD_NAMES, FIELD_OPTIONS,
-    FK_ACTION_FORM, STRUCT_NAMES,
+    cascade, expr_text, fk_action, flag, foreign_key, lazy, lit_bool, lit_str, lit_str_token,
+    option_name, positive_int, server_default, set, skip_value, string_option, unknown, value, via,
+    FIELD_NAMES, FIELD_OPTIONS, FK_ACTION_FORM, STRUCT_NAMES,
 };
 use super::{FieldAttrs, ServerDefault};
 use crate::ctxt::Ctxt;
@@ -33,6 +33,70 @@ impl FieldAttrs {
             "index" => flag(cx, &meta, &mut self.index, "index")?,
             "unique" => flag(cx, &meta, &mut self.unique, "unique")?,
             "version" => flag(cx, &meta, &mut self.version, "version")?,
+            "passive_deletes" => flag(cx, &meta, &mut self.passive_deletes, "passive_deletes")?,
+            "via" => {
+                let form = "the form is `via = user_id` (a foreign key field of this model) on a \
+                            BelongsTo, `via = Post::user_id` on a HasMany or WriteOnly, or \
+                            `via = (Follow::follower_id, Follow::followed_id)` on a ManyToMany";
+                if let Some((tokens, expr)) = value(cx, &meta, form)? {
+                    match via(&expr) {
+                        Some(v) => set(cx, &mut self.via, &path, tokens, v),
+                        None => {
+                            cx.error_spanned_by(&expr, format!("malformed `via`; help: {form}"))
+                        }
+                    }
+                }
+            }
+            "through" => {
+                let form = "the form is `through = AssociationModel`";
+                if let Some((tokens, expr)) = value(cx, &meta, form)? {
+                    match expr {
+                        Expr::Path(p) if p.qself.is_none() => {
+                            set(cx, &mut self.through, &path, tokens, p.path)
+                        }
+                        other => cx
+                            .error_spanned_by(&other, format!("malformed `through`; help: {form}")),
+                    }
+                }
+            }
+            "back_populates" => {
+                let form = "the form is `back_populates = field` (the inverse relationship field)";
+                if let Some((tokens, expr)) = value(cx, &meta, form)? {
+                    let ident = match &expr {
+                        Expr::Path(p) => p.path.get_ident().cloned(),
+                        _ => lit_str_token(&expr).and_then(|s| s.parse::<syn::Ident>().ok()),
+                    };
+                    match ident {
+                        Some(i) => set(cx, &mut self.back_populates, &path, tokens, i),
+                        None => cx.error_spanned_by(
+                            &expr,
+                            format!("malformed `back_populates`; help: {form}"),
+                        ),
+                    }
+                }
+            }
+            "cascade" => {
+                let form =
+                    "the form is `cascade = \"delete\"` or `cascade = \"delete, delete-orphan\"`";
+                if let Some((tokens, expr)) = value(cx, &meta, form)? {
+                    match cascade(&expr) {
+                        Some(c) => set(cx, &mut self.cascade, &path, tokens, c),
+                        None => {
+                            cx.error_spanned_by(&expr, format!("unknown `cascade`; help: {form}"))
+                        }
+                    }
+                }
+            }
+            "lazy" => {
+                let form =
+                    "the form is `lazy = \"selectin\"`, `lazy = \"joined\"` or `lazy = \"raise\"`";
+                if let Some((tokens, expr)) = value(cx, &meta, form)? {
+                    match lazy(&expr) {
+                        Some(l) => set(cx, &mut self.lazy, &path, tokens, l),
+                        None => cx.error_spanned_by(&expr, format!("unknown `lazy`; help: {form}")),
+                    }
+                }
+            }
             "autoincrement" => {
                 let form = "the form is `autoincrement = false`";
                 if let Some((tokens, expr)) = value(cx, &meta, form)? {

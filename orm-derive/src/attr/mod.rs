@@ -111,6 +111,37 @@ pub struct FieldAttrs {
     pub column: Option<Opt<String>>,
     pub rename_from: Option<Opt<String>>,
     pub version: Option<Opt<()>>,
+    /// Relationship options.
+    pub via: Option<Opt<Vec<ViaColumn>>>,
+    pub through: Option<Opt<syn::Path>>,
+    pub back_populates: Option<Opt<Ident>>,
+    pub cascade: Option<Opt<Cascade>>,
+    pub passive_deletes: Option<Opt<()>>,
+    pub lazy: Option<Opt<Lazy>>,
+}
+
+/// A column named by `via`: `user_id` (a field of this model) or `Post::user_id`.
+#[derive(Debug, Clone)]
+pub struct ViaColumn {
+    /// The model, when written `Model::column`.
+    pub model: Option<syn::Path>,
+    /// The column handle.
+    pub column: Ident,
+}
+
+/// `cascade = "delete"` or `"delete, delete-orphan"` (also `"all"`, `"all, delete-orphan"`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cascade {
+    pub delete: bool,
+    pub delete_orphan: bool,
+}
+
+/// `lazy = "raise" | "selectin" | "joined"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lazy {
+    Raise,
+    SelectIn,
+    Joined,
 }
 
 /// A struct-level `index(...)` or `unique(...)`.

@@ -12,7 +12,9 @@ pub(super) const FIELD_OPTIONS: &str =
     "primary_key, autoincrement = false, length = N, text, sql_type = \"...\", \
 index, unique, default = path::to::fn, on_update = path::to::fn, server_default = ..., \
 server_default_sql = \"...\", foreign_key = Model, on_delete = action, fk_on_update = action, \
-column = \"name\", rename_from = \"old_name\", version, skip";
+column = \"name\", rename_from = \"old_name\", version, skip; on a relationship field: \
+via = ..., through = Model, back_populates = field, cascade = \"delete\", passive_deletes, \
+lazy = \"selectin\"";
 
 pub(super) const STRUCT_OPTIONS: &str =
     "table = \"name\", rename_from = \"old_name\", primary_key(a, b), \
@@ -38,6 +40,12 @@ pub(super) const FIELD_NAMES: &[&str] = &[
     "rename_from",
     "version",
     "skip",
+    "via",
+    "through",
+    "back_populates",
+    "cascade",
+    "passive_deletes",
+    "lazy",
 ];
 
 pub(super) const STRUCT_NAMES: &[&str] = &[
@@ -331,6 +339,66 @@ pub(super) fn fk_action(expr: &Expr) -> Option<FkAction> {
 
 pub(super) fn expr_text(expr: &Expr) -> String {
     lit_str(expr).unwrap_or_else(|| expr.to_token_stream().to_string())
+}
+
+/// `user_id`, `Post::user_id`, or a parenthesized pair of them.
+pub(super) fn via(expr: &Expr) -> Option<Vec<super::ViaColumn>> {
+    let one = |e: &Expr| -> Option<super::ViaColumn> {
+        let Expr::Path(p) = e else { return None };
+        if p.qself.is_some() {
+            return None;
+        }
+        let mut model = p.path.clone();
+        let column = model.segments.pop()?.into_value().ident;
+        if model.segments.is_empty() {
+            return Some(super::ViaColumn {
+                model: None,
+                column,
+            });
+        }
+        let segments = std::mem::take(&mut model.segments);
+        model.segments = segments.into_iter().collect();
+        Some(super::ViaColumn {
+            model: Some(model),
+            column,
+        })
+    };
+    match expr {
+        Expr::Tuple(t) => t.elems.iter().map(one).collect(),
+        Expr::Paren(p) => one(&p.expr).map(|v| vec![v]),
+        e => one(e).map(|v| vec![v]),
+    }
+}
+
+/// `"delete"`, `"delete, delete-orphan"`, `"all"`, `"all, delete-orphan"`, `"save-update"`.
+pub(super) fn cascade(expr: &Expr) -> Option<super::Cascade> {
+    let s = lit_str(expr)?;
+    let mut c = super::Cascade::default();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part {
+            "delete" | "all" => c.delete = true,
+            "delete-orphan" => c.delete_orphan = true,
+            "save-update" | "merge" => {}
+            _ => return None,
+        }
+    }
+    if c.delete_orphan {
+        c.delete = true;
+    }
+    Some(c)
+}
+
+pub(super) fn lazy(expr: &Expr) -> Option<super::Lazy> {
+    let s = lit_str(expr).or_else(|| match expr {
+        Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+        _ => None,
+    })?;
+    match s.as_str() {
+        "raise" | "select" | "noload" => Some(super::Lazy::Raise),
+        "selectin" => Some(super::Lazy::SelectIn),
+        "joined" => Some(super::Lazy::Joined),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

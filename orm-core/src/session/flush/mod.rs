@@ -2,6 +2,7 @@
 //! (changed columns only, version-checked), deletes (children first), ordered by the foreign-key graph
 //! of the tables involved.
 
+mod cascade;
 mod delete;
 mod insert;
 mod update;
@@ -27,6 +28,7 @@ pub(super) fn flush(session: &mut Session) -> Result<()> {
     let conn = conn
         .as_mut()
         .ok_or_else(|| Error::Pool("the session has no connection".to_owned()))?;
+    let bulk = cascade::prepare(conn, dialect, entries)?;
     let mut work = Work::collect(entries);
     let order = work.table_order();
     let mut inserted: HashSet<usize> = HashSet::default();
@@ -66,6 +68,7 @@ pub(super) fn flush(session: &mut Session) -> Result<()> {
         fill_deferred_link(conn, dialect, entries, child, link)?;
     }
     update::update_rows(conn, dialect, entries, &order, &work.candidates)?;
+    cascade::run(conn, dialect, &bulk)?;
     for &table in order.iter().rev() {
         if let Some(ids) = work.deleting.remove(table.name.as_str()) {
             delete::delete_rows(conn, dialect, entries, table, &ids)?;

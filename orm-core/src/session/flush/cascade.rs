@@ -1,0 +1,211 @@
+//! Deleting parents: before anything is written, the children of each deleted object are found
+//! through its to-many relationships. With `cascade = "delete"` they are deleted too (deepest first,
+//! whether loaded or not); with `passive_deletes` or an ON DELETE action the database handles them;
+//! otherwise a parent that still has children is a foreign key error and nothing is written.
+//! Many-to-many association rows of a deleted object are always deleted.
+
+use rustc_hash::FxHashSet as HashSet;
+
+use super::MAX_ROWS_PER_STATEMENT;
+use crate::dialect::Dialect;
+use crate::engine::Connection;
+use crate::error::{ConstraintKind, ConstraintViolation, Error, Result};
+use crate::query::SqlWriter;
+use crate::relation::{RelationDef, RelationKind};
+use crate::schema::{FkAction, TableDef};
+use crate::session::identity::{IdentityKey, KeyPart};
+use crate::session::state::{Entries, State};
+use crate::value::Value;
+
+/// Rows to delete by one column's values, before the objects marked for deletion.
+pub(super) struct Bulk {
+    table: &'static TableDef,
+    column: usize,
+    keys: Vec<Value>,
+}
+
+type Level = (&'static [RelationDef], Vec<Vec<Value>>);
+
+/// Finds what deleting the session's deleted objects implies; fails, before anything is written,
+/// when a parent still has children and no cascade.
+pub(super) fn prepare(
+    conn: &mut Connection,
+    dialect: &'static dyn Dialect,
+    entries: &mut Entries,
+) -> Result<Vec<Bulk>> {
+    let mut work: Vec<Level> = Vec::new();
+    for id in entries.ids() {
+        let Some(e) = entries.get(id) else { continue };
+        if e.state != State::Deleting || e.obj.relations().is_empty() {
+            continue;
+        }
+        if let Some(snapshot) = &e.snapshot {
+            work.push((e.obj.relations(), vec![snapshot.clone()]));
+        }
+    }
+    let mut bulk = Vec::new();
+    let mut seen: HashSet<(&'static str, KeyPart)> = HashSet::default();
+    while let Some((relations, rows)) = work.pop() {
+        for def in relations.iter().filter(|d| d.kind.is_many()) {
+            let r = def.resolve()?;
+            let mut keys: Vec<Value> = Vec::new();
+            let mut distinct: HashSet<KeyPart> = HashSet::default();
+            for row in &rows {
+                if let Some(v) = row.get(r.local).filter(|v| !v.is_null()) {
+                    if distinct.insert(KeyPart::from(v)) {
+                        keys.push(v.clone());
+                    }
+                }
+            }
+            if keys.is_empty() {
+                continue;
+            }
+            if let (RelationKind::ManyToMany, Some((lf, _)), Some(t)) =
+                (def.kind, r.through, def.through)
+            {
+                bulk.push(Bulk {
+                    table: (t.table)(),
+                    column: lf,
+                    keys,
+                });
+                continue;
+            }
+            let child = (def.target)();
+            let fk_name = &child.columns[r.remote].name;
+            let fk = child
+                .foreign_keys
+                .iter()
+                .find(|fk| fk.columns.len() == 1 && &fk.columns[0] == fk_name);
+            let database_does_it =
+                fk.is_some_and(|fk| matches!(fk.on_delete, FkAction::Cascade | FkAction::SetNull));
+            if def.passive_deletes || database_does_it {
+                continue;
+            }
+            let found = select_children(conn, dialect, child, r.remote, &keys)?;
+            let pk: Vec<usize> = child
+                .primary_key
+                .iter()
+                .filter_map(|k| child.column_index(k))
+                .collect();
+            let mut remaining = Vec::new();
+            for row in found {
+                let key = IdentityKey::of_row(child.name.as_str(), &row, &pk);
+                let entry = key.and_then(|k| entries.identity.get(&k).copied());
+                let still_child = match entry.and_then(|id| entries.get(id).map(|e| (id, e))) {
+                    Some((_, e)) if e.state == State::Deleting => false,
+                    Some((_, e)) => e.obj.values()?.get(r.remote) == row.get(r.remote),
+                    None => true,
+                };
+                if still_child {
+                    remaining.push((entry, row));
+                }
+            }
+            if remaining.is_empty() {
+                continue;
+            }
+            if !def.cascade_delete {
+                return Err(Error::Constraint(ConstraintViolation {
+                    kind: ConstraintKind::ForeignKey,
+                    table: Some(child.name.clone()),
+                    constraint: fk.map(|fk| fk.name.clone()),
+                    columns: vec![fk_name.clone()],
+                    message: format!(
+                        "cannot delete from `{}`: {} row(s) of `{}` still refer to it through `{}`; \
+                         help: delete or move them first, or declare cascade = \"delete\" (or \
+                         passive_deletes with on_delete = cascade) on `{}`",
+                        (def.table)().name,
+                        remaining.len(),
+                        child.name,
+                        fk_name,
+                        def.qualified_name()
+                    ),
+                }));
+            }
+            let [pk] = pk.as_slice() else {
+                return Err(Error::config(format!(
+                    "cascade delete of `{}` needs a single-column primary key",
+                    child.name
+                )));
+            };
+            let mut keys = Vec::new();
+            let mut rows = Vec::new();
+            for (entry, row) in remaining {
+                if !seen.insert((child.name.as_str(), KeyPart::from(&row[*pk]))) {
+                    continue;
+                }
+                if let Some(id) = entry {
+                    // The loaded object leaves the session with its row (journaled for rollback).
+                    entries.record(id, None);
+                    entries.replace(id, None);
+                }
+                keys.push(row[*pk].clone());
+                rows.push(row);
+            }
+            bulk.push(Bulk {
+                table: child,
+                column: *pk,
+                keys,
+            });
+            work.push(((def.target_relations)(), rows));
+        }
+    }
+    Ok(bulk)
+}
+
+fn in_list(w: &mut SqlWriter, keys: &[Value]) {
+    w.push(" IN (");
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        w.param(k.clone());
+    }
+    w.push(")");
+}
+
+fn select_children(
+    conn: &mut Connection,
+    dialect: &'static dyn Dialect,
+    child: &TableDef,
+    column: usize,
+    keys: &[Value],
+) -> Result<Vec<Vec<Value>>> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(dialect.max_params().max(1)) {
+        let mut w = SqlWriter::new(dialect);
+        w.push("SELECT ")
+            .ident_list(child.columns.iter().map(|c| c.name.as_str()))
+            .push(" FROM ")
+            .ident(&child.name)
+            .push(" WHERE ")
+            .ident(&child.columns[column].name);
+        in_list(&mut w, chunk);
+        let (sql, params) = w.finish();
+        out.extend(conn.query(&sql, &params)?.rows);
+    }
+    Ok(out)
+}
+
+/// Runs the cascaded deletes, deepest level first.
+pub(super) fn run(
+    conn: &mut Connection,
+    dialect: &'static dyn Dialect,
+    bulk: &[Bulk],
+) -> Result<()> {
+    for b in bulk.iter().rev() {
+        for chunk in b
+            .keys
+            .chunks(dialect.max_params().clamp(1, MAX_ROWS_PER_STATEMENT))
+        {
+            let mut w = SqlWriter::new(dialect);
+            w.push("DELETE FROM ")
+                .ident(&b.table.name)
+                .push(" WHERE ")
+                .ident(&b.table.columns[b.column].name);
+            in_list(&mut w, chunk);
+            let (sql, params) = w.finish();
+            conn.execute(&sql, &params)?;
+        }
+    }
+    Ok(())
+}

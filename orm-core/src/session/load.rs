@@ -1,0 +1,202 @@
+//! Loading relationships: one batched `SELECT ... WHERE key IN (...)` per relationship and level,
+//! the batches bounded by the dialect's parameter limit. Nothing is ever loaded implicitly.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use super::identity::KeyPart;
+use super::{Obj, Session};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::query::SqlWriter;
+use crate::relation::{Relation, RelationKind};
+use crate::value::Value;
+
+/// Related rows grouped by the key they hang from.
+type Groups<T> = HashMap<KeyPart, Vec<Obj<T>>>;
+
+impl Session {
+    /// Loads relationship `relation` of every object in `parents` (SQLAlchemy's select-in loading):
+    /// one statement per batch of parents, however many there are, instead of one per parent. The
+    /// related objects go into the parents' relationship fields (and, with `back_populates`, each
+    /// child's inverse to-one field points at its parent); they are also returned, each once, for a
+    /// next level.
+    ///
+    /// A to-one relationship whose targets are all in the identity map already runs no statement.
+    ///
+    /// # Errors
+    ///
+    /// A database error; [`Error::Config`] for a write-only relationship (query it with
+    /// [`Relation::select`]) or a relationship whose foreign key cannot be resolved.
+    ///
+    /// # Examples
+    ///
+    /// ```ignore
+    /// let users = session.all(select::<User>())?;
+    /// session.load_related(&users, User::posts)?;          // one statement for all users
+    /// let posts = users[0].read().posts.get()?.len();
+    /// ```
+    pub fn load_related<P: Model, T: Model>(
+        &mut self,
+        parents: &[Obj<P>],
+        relation: Relation<P, T>,
+    ) -> Result<Vec<Obj<T>>> {
+        let def = relation.def()?;
+        let r = def.resolve()?;
+        if def.kind == RelationKind::WriteOnly {
+            return Err(Error::config(format!(
+                "`{}` is write-only and never loaded; help: query it with `{}::{}.select(&parent)`",
+                def.qualified_name(),
+                std::any::type_name::<P>()
+                    .rsplit("::")
+                    .next()
+                    .unwrap_or("Model"),
+                def.name
+            )));
+        }
+        if self.autoflush_enabled() {
+            self.flush()?;
+        }
+        let keys = parent_keys(parents, r.local)?;
+        let target = T::table();
+        let mut groups: Groups<T> = HashMap::default();
+        let mut missing: Vec<Value> = Vec::new();
+        if def.kind == RelationKind::BelongsTo && target.primary_key.len() == 1 {
+            // Targets loaded already need no statement.
+            for key in &keys {
+                match self.lookup::<T>(std::slice::from_ref(key))? {
+                    Some(Some(obj)) => {
+                        groups.insert(KeyPart::from(key), vec![obj]);
+                    }
+                    _ => missing.push(key.clone()),
+                }
+            }
+        } else {
+            missing = keys;
+        }
+        let through = match (def.kind, r.through, def.through) {
+            (RelationKind::ManyToMany, Some(cols), Some(t)) => Some(((t.table)(), cols)),
+            _ => None,
+        };
+        let batch = self.engine().dialect().max_params().max(1);
+        for chunk in missing.chunks(batch) {
+            let dialect = self.engine().dialect();
+            let mut w = SqlWriter::new(dialect);
+            w.push("SELECT ");
+            for (i, c) in T::COLUMNS.iter().enumerate() {
+                if i > 0 {
+                    w.push(", ");
+                }
+                w.qualified(T::TABLE_NAME, c);
+            }
+            let remote = target.columns[r.remote].name.as_str();
+            let group_by = match through {
+                Some((assoc, (local_fk, remote_fk))) => {
+                    let local_fk = assoc.columns[local_fk].name.as_str();
+                    w.push(", ")
+                        .qualified(&assoc.name, local_fk)
+                        .push(" FROM ")
+                        .ident(T::TABLE_NAME)
+                        .push(" INNER JOIN ")
+                        .ident(&assoc.name)
+                        .push(" ON ")
+                        .qualified(&assoc.name, &assoc.columns[remote_fk].name)
+                        .push(" = ")
+                        .qualified(T::TABLE_NAME, remote)
+                        .push(" WHERE ")
+                        .qualified(&assoc.name, local_fk);
+                    T::COLUMNS.len()
+                }
+                None => {
+                    w.push(" FROM ")
+                        .ident(T::TABLE_NAME)
+                        .push(" WHERE ")
+                        .qualified(T::TABLE_NAME, remote);
+                    r.remote
+                }
+            };
+            w.push(" IN (");
+            for (i, k) in chunk.iter().enumerate() {
+                if i > 0 {
+                    w.push(", ");
+                }
+                w.param(k.clone());
+            }
+            w.push(")");
+            if def.kind.is_many() {
+                w.push(" ORDER BY ");
+                for (i, k) in target.primary_key.iter().enumerate() {
+                    if i > 0 {
+                        w.push(", ");
+                    }
+                    w.qualified(T::TABLE_NAME, k);
+                }
+            }
+            let (sql, params) = w.finish();
+            let width = T::COLUMNS.len();
+            self.with_connection_taken(|conn, session| {
+                conn.query_each(&sql, &params, |_, mut row| {
+                    let key = row.get(group_by).map(KeyPart::from);
+                    row.truncate(width);
+                    let obj = session.load::<T>(row)?;
+                    if let Some(key) = key {
+                        groups.entry(key).or_default().push(obj);
+                    }
+                    Ok(true)
+                })
+            })?;
+        }
+        let mut out: Vec<Obj<T>> = Vec::new();
+        let mut seen: HashSet<usize> = HashSet::default();
+        for parent in parents {
+            let key = parent.read().column_value(r.local);
+            let related = if key.is_null() {
+                Vec::new()
+            } else if def.kind == RelationKind::BelongsTo {
+                groups
+                    .get(&KeyPart::from(&key))
+                    .cloned()
+                    .unwrap_or_default()
+            } else {
+                // Distinct parents have distinct keys: each group is taken once, not copied.
+                groups.remove(&KeyPart::from(&key)).unwrap_or_default()
+            };
+            for child in &related {
+                if seen.insert(child.erased().addr()) {
+                    out.push(child.clone());
+                }
+                // The inverse of a one-to-many is the child's to-one: it is its parent, whole.
+                if let (Some(back), RelationKind::HasMany) = (relation.back, def.kind) {
+                    back(&mut *child.write_untracked()?).set_loaded(vec![parent.clone()]);
+                }
+            }
+            (relation.field)(&mut *parent.write_untracked()?).set_loaded(related);
+        }
+        Ok(out)
+    }
+
+    /// [`Session::load_related`] for one object.
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::load_related`].
+    pub fn load_related_one<P: Model, T: Model>(
+        &mut self,
+        parent: &Obj<P>,
+        relation: Relation<P, T>,
+    ) -> Result<Vec<Obj<T>>> {
+        self.load_related(std::slice::from_ref(parent), relation)
+    }
+}
+
+/// The distinct non-NULL values of column `local` of the parents.
+fn parent_keys<P: Model>(parents: &[Obj<P>], local: usize) -> Result<Vec<Value>> {
+    let mut seen: HashSet<KeyPart> = HashSet::default();
+    let mut keys = Vec::with_capacity(parents.len());
+    for p in parents {
+        let v = p.try_read()?.column_value(local);
+        if !v.is_null() && seen.insert(KeyPart::from(&v)) {
+            keys.push(v);
+        }
+    }
+    Ok(keys)
+}
