@@ -144,7 +144,7 @@ db_test!(fn reading_an_unloaded_relationship_is_an_error_not_a_query(engine) {
     let mut fresh = engine.session();
     let u = fresh.get_or_not_found::<User>(1)?;
     let log = engine.record_statements();
-    let err = u.read().posts.get().map(<[_]>::len).unwrap_err();
+    let err = u.read().posts.get().map(|v| v.len()).unwrap_err();
     assert!(matches!(&err, Error::NotLoaded { relation, .. } if relation == "user.posts"), "{err}");
     assert_eq!(log.count(), 0);
     Ok(())
@@ -163,7 +163,7 @@ db_test!(fn has_many_is_loaded_and_kept_in_step_with_belongs_to(engine) {
     let users = s.all(select::<User>().order_by(User::username.asc()))?;
     s.load_related(&users, User::posts)?;
     let (john, susan2) = (&users[0], &users[1]);
-    assert_eq!(names(john.read().posts.get()?, |p| p.body.clone()), ["a", "b"]);
+    assert_eq!(names(&john.read().posts.get()?, |p| p.body.clone()), ["a", "b"]);
     assert!(susan2.read().posts.get()?.is_empty());
     // The inverse side points back at the parent, without a statement.
     let first = john.read().posts.get()?[0].clone();
@@ -283,11 +283,11 @@ db_test!(fn self_referential_many_to_many_persists_association_rows(engine) {
     let people = fresh.all(select::<Person>().order_by(Person::name.asc()))?;
     fresh.load_related(&people, Person::following)?;
     fresh.load_related(&people, Person::followers)?;
-    assert_eq!(names(people[0].read().following.get()?, |p| p.name.clone()), ["b", "c"]);
-    assert_eq!(names(people[2].read().followers.get()?, |p| p.name.clone()), ["a", "b"]);
+    assert_eq!(names(&people[0].read().following.get()?, |p| p.name.clone()), ["b", "c"]);
+    assert_eq!(names(&people[2].read().followers.get()?, |p| p.name.clone()), ["a", "b"]);
     // Removing deletes the association row; the inverse side follows.
     fresh.remove(&people[0], Person::following, &people[2])?;
-    assert_eq!(names(people[2].read().followers.get()?, |p| p.name.clone()), ["b"]);
+    assert_eq!(names(&people[2].read().followers.get()?, |p| p.name.clone()), ["b"]);
     fresh.commit()?;
     assert_eq!(fresh.count(select::<Follow>())?, 2);
     assert_eq!(fresh.count(Person::followers.select(&people[2]))?, 1);
@@ -339,7 +339,7 @@ db_test!(fn statement_counts_of_each_way_of_loading(engine) {
     let log = engine.record_statements();
     let users = s.all(select::<User>().eager(User::posts))?;
     assert_eq!(users.len(), 100);
-    assert!(users.iter().all(|u| u.read().posts.get().map(<[_]>::len).ok() == Some(1)));
+    assert!(users.iter().all(|u| u.read().posts.get().map(|v| v.len()).ok() == Some(1)));
     assert_eq!(log.count(), 2, "{:#?}", log.sql());
     // The relationship's default (`lazy = "selectin"`) does the same.
     drop(s);
@@ -372,5 +372,73 @@ db_test!(fn statement_counts_of_each_way_of_loading(engine) {
     let post = users[0].read().posts.get()?[0].clone();
     assert_eq!(post.read().comments.get()?.len(), 1);
     assert_eq!(log.count(), 3, "{:#?}", log.sql());
+    Ok(())
+});
+
+/// Counts drops of the objects it is part of.
+#[derive(Debug, Default, PartialEq)]
+pub struct Tracked;
+
+thread_local! {
+    // Per thread: the SQLite and PostgreSQL runs of a test go in parallel.
+    static DROPPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        DROPPED.with(|d| d.set(d.get() + 1));
+    }
+}
+
+#[derive(Model, Debug)]
+pub struct Shelf {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(back_populates = shelf)]
+    pub books: HasMany<Book>,
+    #[orm(skip)]
+    pub tracked: Tracked,
+}
+
+#[derive(Model, Debug)]
+pub struct Book {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(foreign_key = Shelf)]
+    pub shelf_id: i64,
+    #[orm(back_populates = books)]
+    pub shelf: BelongsTo<Shelf>,
+    #[orm(skip)]
+    pub tracked: Tracked,
+}
+
+// Both sides of a loaded pair point at each other; the inverse side is weak, so nothing leaks.
+db_test!(fn loaded_pairs_are_freed_with_their_last_handle(engine) {
+    engine.create_all()?;
+    let mut session = engine.session();
+    let shelf = session.add(Shelf::new());
+    for _ in 0..3 {
+        session.add(Book::new().with_shelf(&shelf));
+    }
+    session.commit()?;
+    drop(session);
+    drop(shelf);
+    let before = DROPPED.with(std::cell::Cell::get);
+    {
+        let mut session = engine.session();
+        let shelves = session.all(select::<Shelf>().eager(Shelf::books))?;
+        let books = shelves[0].read().books.get()?;
+        assert_eq!(books.len(), 3);
+        // The inverse is there while its target is.
+        assert!(books[0].read().shelf.get()?.ptr_eq(&shelves[0]));
+        drop(books);
+        drop(session);
+        let book = shelves[0].read().books.get()?.remove(0);
+        drop(shelves);
+        // The shelf is gone with its last handle; the book kept alone says its shelf is not loaded.
+        assert!(matches!(book.read().shelf.get(), Err(Error::NotLoaded { .. })));
+    }
+    // One shelf and three books were loaded; all four are freed.
+    assert_eq!(DROPPED.with(std::cell::Cell::get) - before, 4);
     Ok(())
 });

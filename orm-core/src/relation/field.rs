@@ -3,16 +3,21 @@
 //! A field holds what was loaded into it (or, for a `BelongsTo`, the object assigned to it); it never
 //! loads anything by itself. Reading one that was not loaded is [`Error::NotLoaded`].
 //!
+//! A relationship filled in as the *inverse* of another (`post.author` when `user.posts` is loaded
+//! with `back_populates`) holds a weak reference: the other side already holds this object, and two
+//! strong references would keep both alive for ever. Such a back-reference is there while its target
+//! is; once the target is dropped, reading it is [`Error::NotLoaded`].
+//!
 //! The fields take no part in equality (`PartialEq` is always true for them: two objects are equal
 //! when their columns are), and their `Debug` does not print the related objects, which may point back.
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::session::object::AnyObj;
+use crate::session::object::{AnyObj, Cell};
 use crate::session::Obj;
 use crate::value::Value;
 
@@ -49,6 +54,9 @@ pub trait Slot<T>: Send + Sync {
     fn set_loaded(&mut self, objs: Vec<Obj<T>>);
     /// `obj` was added to the relationship: keep a loaded value in step.
     fn added(&mut self, obj: &Obj<T>);
+    /// `obj` is this relationship's target as the inverse of another one that holds this object:
+    /// kept as a weak reference, so that the pair does not keep itself alive.
+    fn set_inverse(&mut self, obj: &Obj<T>);
     /// `obj` was removed from the relationship: keep a loaded value in step.
     fn removed(&mut self, obj: &Obj<T>);
 }
@@ -63,6 +71,8 @@ fn not_loaded(name: &'static str, target: &'static str) -> Error {
 enum ToOne<T> {
     NotLoaded,
     Loaded(Option<Obj<T>>),
+    /// The inverse of a loaded collection: weak (see the module docs).
+    Back(Weak<Cell<T>>),
     /// Assigned by the application; the session turns it into a foreign key link.
     Assigned(Obj<T>),
 }
@@ -98,7 +108,7 @@ impl<T: Model> BelongsTo<T> {
     ///
     /// [`Error::NotLoaded`] when it was not loaded; [`Error::NotFound`] when it was loaded and there is
     /// none (a NULL foreign key).
-    pub fn get(&self) -> Result<&Obj<T>> {
+    pub fn get(&self) -> Result<Obj<T>> {
         self.get_opt()?.ok_or_else(|| Error::NotFound {
             table: T::TABLE_NAME.to_owned(),
         })
@@ -109,11 +119,15 @@ impl<T: Model> BelongsTo<T> {
     /// # Errors
     ///
     /// [`Error::NotLoaded`] when it was not loaded.
-    pub fn get_opt(&self) -> Result<Option<&Obj<T>>> {
+    pub fn get_opt(&self) -> Result<Option<Obj<T>>> {
         match &self.state {
             ToOne::NotLoaded => Err(not_loaded(self.name, T::TABLE_NAME)),
-            ToOne::Loaded(o) => Ok(o.as_ref()),
-            ToOne::Assigned(o) => Ok(Some(o)),
+            ToOne::Loaded(o) => Ok(o.clone()),
+            ToOne::Back(weak) => match weak.upgrade() {
+                Some(cell) => Ok(Some(Obj { cell })),
+                None => Err(not_loaded(self.name, T::TABLE_NAME)),
+            },
+            ToOne::Assigned(o) => Ok(Some(o.clone())),
         }
     }
 
@@ -146,9 +160,56 @@ impl<T: Model> Slot<T> for BelongsTo<T> {
         self.state = ToOne::Loaded(Some(obj.clone()));
     }
 
+    fn set_inverse(&mut self, obj: &Obj<T>) {
+        if !matches!(self.state, ToOne::Assigned(_)) {
+            self.state = ToOne::Back(Arc::downgrade(&obj.cell));
+        }
+    }
+
     fn removed(&mut self, obj: &Obj<T>) {
-        if matches!(&self.state, ToOne::Loaded(Some(o)) | ToOne::Assigned(o) if o.ptr_eq(obj)) {
+        let points_at = match &self.state {
+            ToOne::Loaded(Some(o)) | ToOne::Assigned(o) => o.ptr_eq(obj),
+            ToOne::Back(weak) => std::ptr::eq(weak.as_ptr(), Arc::as_ptr(&obj.cell)),
+            _ => false,
+        };
+        if points_at {
             self.state = ToOne::Loaded(None);
+        }
+    }
+}
+
+/// A member of a loaded collection: strong, or weak when it was added as the inverse of a
+/// relationship that holds this collection's owner (see the module docs).
+enum Member<T> {
+    Strong(Obj<T>),
+    Weak(Weak<Cell<T>>),
+}
+
+impl<T> Member<T> {
+    fn is(&self, obj: &Obj<T>) -> bool {
+        match self {
+            Member::Strong(o) => Arc::ptr_eq(&o.cell, &obj.cell),
+            Member::Weak(w) => std::ptr::eq(w.as_ptr(), Arc::as_ptr(&obj.cell)),
+        }
+    }
+
+    fn upgrade(&self) -> Option<Obj<T>> {
+        match self {
+            Member::Strong(o) => Some(Obj {
+                cell: o.cell.clone(),
+            }),
+            Member::Weak(w) => w.upgrade().map(|cell| Obj { cell }),
+        }
+    }
+}
+
+impl<T> Clone for Member<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Member::Strong(o) => Member::Strong(Obj {
+                cell: o.cell.clone(),
+            }),
+            Member::Weak(w) => Member::Weak(w.clone()),
         }
     }
 }
@@ -156,27 +217,44 @@ impl<T: Model> Slot<T> for BelongsTo<T> {
 /// Collections: `HasMany` and `ManyToMany` share their storage.
 struct Many<T> {
     name: &'static str,
-    loaded: Option<Vec<Obj<T>>>,
+    loaded: Option<Vec<Member<T>>>,
 }
 
 impl<T: Model> Many<T> {
-    fn get(&self) -> Result<&[Obj<T>]> {
-        self.loaded
+    fn get(&self) -> Result<Vec<Obj<T>>> {
+        let members = self
+            .loaded
             .as_deref()
-            .ok_or_else(|| not_loaded(self.name, T::TABLE_NAME))
+            .ok_or_else(|| not_loaded(self.name, T::TABLE_NAME))?;
+        // A member held weakly that is gone leaves the collection incomplete: say so.
+        members
+            .iter()
+            .map(|m| {
+                m.upgrade()
+                    .ok_or_else(|| not_loaded(self.name, T::TABLE_NAME))
+            })
+            .collect()
     }
 
-    fn added(&mut self, obj: &Obj<T>) {
+    fn push(&mut self, member: Member<T>, obj: &Obj<T>) {
         if let Some(v) = &mut self.loaded {
-            if !v.iter().any(|o| o.ptr_eq(obj)) {
-                v.push(obj.clone());
+            if !v.iter().any(|m| m.is(obj)) {
+                v.push(member);
             }
         }
     }
 
+    fn added(&mut self, obj: &Obj<T>) {
+        self.push(Member::Strong(obj.clone()), obj);
+    }
+
+    fn set_inverse(&mut self, obj: &Obj<T>) {
+        self.push(Member::Weak(Arc::downgrade(&obj.cell)), obj);
+    }
+
     fn removed(&mut self, obj: &Obj<T>) {
         if let Some(v) = &mut self.loaded {
-            v.retain(|o| !o.ptr_eq(obj));
+            v.retain(|m| !m.is(obj));
         }
     }
 }
@@ -200,7 +278,7 @@ macro_rules! collection {
             /// # Errors
             ///
             /// [`Error::NotLoaded`] when the collection was not loaded.
-            pub fn get(&self) -> Result<&[Obj<T>]> {
+            pub fn get(&self) -> Result<Vec<Obj<T>>> {
                 self.many.get()
             }
 
@@ -212,11 +290,15 @@ macro_rules! collection {
 
         impl<T: Model> Slot<T> for $name<T> {
             fn set_loaded(&mut self, objs: Vec<Obj<T>>) {
-                self.many.loaded = Some(objs);
+                self.many.loaded = Some(objs.into_iter().map(Member::Strong).collect());
             }
 
             fn added(&mut self, obj: &Obj<T>) {
                 self.many.added(obj);
+            }
+
+            fn set_inverse(&mut self, obj: &Obj<T>) {
+                self.many.set_inverse(obj);
             }
 
             fn removed(&mut self, obj: &Obj<T>) {
@@ -283,6 +365,7 @@ impl<T> WriteOnly<T> {
 impl<T: Model> Slot<T> for WriteOnly<T> {
     fn set_loaded(&mut self, _: Vec<Obj<T>>) {}
     fn added(&mut self, _: &Obj<T>) {}
+    fn set_inverse(&mut self, _: &Obj<T>) {}
     fn removed(&mut self, _: &Obj<T>) {}
 }
 
@@ -324,6 +407,7 @@ impl<T> Clone for BelongsTo<T> {
         let state = match &self.state {
             ToOne::NotLoaded => ToOne::NotLoaded,
             ToOne::Loaded(o) => ToOne::Loaded(o.clone()),
+            ToOne::Back(w) => ToOne::Back(w.clone()),
             ToOne::Assigned(o) => ToOne::Assigned(o.clone()),
         };
         BelongsTo {
@@ -339,6 +423,7 @@ impl<T> fmt::Debug for BelongsTo<T> {
             ToOne::NotLoaded => "BelongsTo(not loaded)",
             ToOne::Loaded(Some(_)) => "BelongsTo(loaded)",
             ToOne::Loaded(None) => "BelongsTo(none)",
+            ToOne::Back(_) => "BelongsTo(loaded, inverse)",
             ToOne::Assigned(_) => "BelongsTo(assigned)",
         })
     }

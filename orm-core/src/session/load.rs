@@ -166,7 +166,7 @@ impl Session {
                 }
                 // The inverse of a one-to-many is the child's to-one: it is its parent, whole.
                 if let (Some(back), RelationKind::HasMany) = (relation.back, def.kind) {
-                    back(&mut *child.write_untracked()?).set_loaded(vec![parent.clone()]);
+                    back(&mut *child.write_untracked()?).set_inverse(parent);
                 }
             }
             (relation.field)(&mut *parent.write_untracked()?).set_loaded(related);

@@ -106,7 +106,7 @@ impl Session {
         }
         (relation.field)(&mut *parent.write_untracked()?).added(child);
         if let Some(back) = relation.back {
-            back(&mut *child.write_untracked()?).added(parent);
+            back(&mut *child.write_untracked()?).set_inverse(parent);
         }
         Ok(())
     }
