@@ -53,6 +53,8 @@ pub(crate) struct Shared {
     listening: AtomicBool,
     next_listener: AtomicU64,
     metadata: OnceLock<Option<Metadata>>,
+    /// Statements the library builds again and again (a get by key per model), by (model, purpose).
+    sql_cache: RwLock<rustc_hash::FxHashMap<(std::any::TypeId, &'static str), Arc<str>>>,
     /// Keeps an in-memory SQLite database alive while the engine lives, whatever the pool closes.
     _keeper: Mutex<Option<Box<dyn Backend>>>,
 }
@@ -180,6 +182,7 @@ impl EngineBuilder {
                 listening: AtomicBool::new(false),
                 next_listener: AtomicU64::new(0),
                 metadata: OnceLock::new(),
+                sql_cache: RwLock::new(rustc_hash::FxHashMap::default()),
                 _keeper: Mutex::new(keeper),
             }),
         })
@@ -254,6 +257,32 @@ impl Engine {
             .get()
             .map_err(|e| Error::Pool(e.to_string()))?;
         Ok(Connection::new(conn, self.shared.clone()))
+    }
+
+    /// The statement cached under `(model, purpose)`, built by `build` the first time.
+    pub(crate) fn cached_sql(
+        &self,
+        model: std::any::TypeId,
+        purpose: &'static str,
+        build: impl FnOnce() -> String,
+    ) -> Arc<str> {
+        let key = (model, purpose);
+        if let Some(sql) = self
+            .shared
+            .sql_cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return sql.clone();
+        }
+        let sql: Arc<str> = build().into();
+        self.shared
+            .sql_cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, sql.clone());
+        sql
     }
 
     /// Turns statement logging on or off.

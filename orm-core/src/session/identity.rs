@@ -48,7 +48,10 @@ pub(crate) struct IdentityKey {
 impl IdentityKey {
     /// The key of a row, or `None` while any part of the key is still NULL (not assigned yet).
     pub(crate) fn new(table: &'static str, key: &[Value]) -> Option<Self> {
-        Self::of_row(table, key, &(0..key.len()).collect::<Vec<_>>())
+        match key.len() {
+            1 => Self::of_row(table, key, &[0]),
+            n => Self::of_row(table, key, &(0..n).collect::<Vec<_>>()),
+        }
     }
 
     /// The key of a full row, from the positions of its key columns.

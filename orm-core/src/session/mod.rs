@@ -321,20 +321,24 @@ impl Session {
             }
         }
         let dialect = self.engine.dialect();
-        let mut w = SqlWriter::new(dialect);
-        w.push("SELECT ")
-            .ident_list(M::COLUMNS.iter().copied())
-            .push(" FROM ")
-            .ident(M::TABLE_NAME)
-            .push(" WHERE ");
-        for (i, (col, value)) in M::PRIMARY_KEY.iter().zip(key).enumerate() {
-            if i > 0 {
-                w.push(" AND ");
-            }
-            w.ident(col).push(" = ").param(value.clone());
-        }
-        let (sql, params) = w.finish();
-        let mut rows = self.connection()?.query(&sql, &params)?.rows;
+        let sql = self
+            .engine
+            .cached_sql(std::any::TypeId::of::<M>(), "get", || {
+                let mut w = SqlWriter::new(dialect);
+                w.push("SELECT ")
+                    .ident_list(M::COLUMNS.iter().copied())
+                    .push(" FROM ")
+                    .ident(M::TABLE_NAME)
+                    .push(" WHERE ");
+                for (i, col) in M::PRIMARY_KEY.iter().enumerate() {
+                    if i > 0 {
+                        w.push(" AND ");
+                    }
+                    w.ident(col).push(" = ").param(Value::Null);
+                }
+                w.finish().0
+            });
+        let mut rows = self.connection()?.query(&sql, key)?.rows;
         match rows.pop() {
             Some(row) => self.load::<M>(row).map(Some),
             None => Ok(None),
@@ -392,6 +396,11 @@ impl Session {
         };
         self.entries.push_keyed(entry, key);
         Ok(obj)
+    }
+
+    /// Makes room for `n` more tracked objects (a query about to load them).
+    pub(crate) fn reserve_entries(&mut self, n: usize) {
+        self.entries.reserve(n);
     }
 
     /// Re-reads an object from the database, discarding its unflushed changes.

@@ -28,6 +28,8 @@ impl Session {
         let (sql, params) = core.build(self.engine().dialect())?;
         self.autoflush_before_query()?;
         let rows = self.connection()?.query(&sql, &params)?.rows;
+        // Room for every row in the identity map at once, rather than growing it row by row.
+        self.reserve_entries(rows.len());
         let mut out = rows
             .into_iter()
             .map(|row| selection.decode_row(row, self))

@@ -74,6 +74,13 @@ pub(crate) struct Entries {
 }
 
 impl Entries {
+    /// Makes room for `n` more entries.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.slots.reserve(n);
+        self.identity.reserve(n);
+        self.by_addr.reserve(n);
+    }
+
     pub(crate) fn get(&self, id: usize) -> Option<&Entry> {
         self.slots.get(id).and_then(Option::as_ref)
     }

@@ -25,7 +25,8 @@ const STATEMENT_CACHE: usize = 512;
 /// One PostgreSQL connection with its prepared statements.
 pub(crate) struct PostgresBackend {
     client: Client,
-    statements: HashMap<String, Statement>,
+    /// Prepared statements and their column names, by text.
+    statements: HashMap<String, (Statement, Arc<[String]>)>,
     /// Set once the connection was seen to be lost, so the pool discards it even before the client
     /// notices.
     broken: bool,
@@ -64,16 +65,18 @@ impl PostgresBackend {
         err
     }
 
-    fn prepare(&mut self, sql: &str) -> Result<Statement> {
-        if let Some(stmt) = self.statements.get(sql) {
-            return Ok(stmt.clone());
+    fn prepare(&mut self, sql: &str) -> Result<(Statement, Arc<[String]>)> {
+        if let Some(cached) = self.statements.get(sql) {
+            return Ok(cached.clone());
         }
         let stmt = self.client.prepare(sql).map_err(|e| self.fail(e))?;
+        let columns: Arc<[String]> = column_names(&stmt).into();
         if self.statements.len() >= STATEMENT_CACHE {
             self.statements.clear();
         }
-        self.statements.insert(sql.to_owned(), stmt.clone());
-        Ok(stmt)
+        self.statements
+            .insert(sql.to_owned(), (stmt.clone(), columns.clone()));
+        Ok((stmt, columns))
     }
 }
 
@@ -105,23 +108,21 @@ impl Backend for PostgresBackend {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        let stmt = self.prepare(sql)?;
+        let (stmt, _) = self.prepare(sql)?;
         let result = self.client.execute(&stmt, &bind(params));
         result.map_err(|e| self.fail(e))
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
-        let stmt = self.prepare(sql)?;
+        let (stmt, columns) = self.prepare(sql)?;
         let result = self.client.query(&stmt, &bind(params));
         let rows = result.map_err(|e| self.fail(e))?;
-        let columns: Arc<[String]> = column_names(&stmt).into();
         let rows = rows.iter().map(read_row).collect::<Result<_>>()?;
         Ok(Rows { columns, rows })
     }
 
     fn query_each(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
-        let stmt = self.prepare(sql)?;
-        let columns = column_names(&stmt);
+        let (stmt, columns) = self.prepare(sql)?;
         let mut lost = false;
         let result: Result<()> = (|| {
             let mut rows = self.client.query_raw(&stmt, params).map_err(map_error)?;

@@ -21,6 +21,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// One SQLite connection.
 pub(crate) struct SqliteBackend {
     conn: rusqlite::Connection,
+    /// Column names per statement text, so that a query does not allocate them each time.
+    columns: rustc_hash::FxHashMap<String, std::sync::Arc<[String]>>,
 }
 
 impl std::fmt::Debug for SqliteBackend {
@@ -73,7 +75,10 @@ impl SqliteBackend {
         conn.execute_batch("PRAGMA foreign_keys = ON")
             .map_err(map_error)?;
         conn.set_prepared_statement_cache_capacity(256);
-        Ok(SqliteBackend { conn })
+        Ok(SqliteBackend {
+            conn,
+            columns: rustc_hash::FxHashMap::default(),
+        })
     }
 }
 
@@ -147,7 +152,17 @@ impl Backend for SqliteBackend {
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
-        let columns: std::sync::Arc<[String]> = column_names(&stmt).into();
+        let columns = match self.columns.get(sql) {
+            Some(c) if c.len() == stmt.column_count() => c.clone(),
+            _ => {
+                let c: std::sync::Arc<[String]> = column_names(&stmt).into();
+                if self.columns.len() >= 256 {
+                    self.columns.clear();
+                }
+                self.columns.insert(sql.to_owned(), c.clone());
+                c
+            }
+        };
         let width = columns.len();
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))
@@ -185,6 +200,7 @@ impl Backend for SqliteBackend {
         let result = self.conn.execute_batch(sql).map_err(map_error);
         if super::may_change_schema(sql) {
             self.conn.flush_prepared_statement_cache();
+            self.columns.clear();
         }
         result
     }
