@@ -133,17 +133,17 @@ impl Session {
             }
             let (sql, params) = w.finish();
             let width = T::COLUMNS.len();
-            self.with_connection_taken(|conn, session| {
-                conn.query_each(&sql, &params, |_, mut row| {
-                    let key = row.get(group_by).map(KeyPart::from);
-                    row.truncate(width);
-                    let obj = session.load::<T>(row)?;
-                    if let Some(key) = key {
-                        groups.entry(key).or_default().push(obj);
-                    }
-                    Ok(true)
-                })
-            })?;
+            // Fetched in one go (see `Session::collect`), with room reserved in the identity map.
+            let rows = self.connection()?.query(&sql, &params)?.rows;
+            self.reserve_entries(rows.len());
+            for mut row in rows {
+                let key = row.get(group_by).map(KeyPart::from);
+                row.truncate(width);
+                let obj = self.load::<T>(row)?;
+                if let Some(key) = key {
+                    groups.entry(key).or_default().push(obj);
+                }
+            }
         }
         let mut out: Vec<Obj<T>> = Vec::new();
         let mut seen: HashSet<usize> = HashSet::default();
