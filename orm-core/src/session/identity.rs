@@ -39,10 +39,26 @@ enum Parts {
 }
 
 /// A table and a primary key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Eq)]
 pub(crate) struct IdentityKey {
     table: &'static str,
     key: Parts,
+}
+
+impl std::hash::Hash for IdentityKey {
+    /// By content, as equality is: the pointer comparison in `eq` is only a shortcut.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.table.hash(state);
+        self.key.hash(state);
+    }
+}
+
+impl PartialEq for IdentityKey {
+    fn eq(&self, other: &Self) -> bool {
+        // Table names come from the models' static metadata: the same pointer in all but odd cases.
+        let same_table = std::ptr::eq(self.table, other.table) || self.table == other.table;
+        same_table && self.key == other.key
+    }
 }
 
 impl IdentityKey {

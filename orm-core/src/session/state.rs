@@ -114,19 +114,32 @@ impl Entries {
     /// Replaces the entry `id`, keeping the identity map and address index in step.
     pub(crate) fn replace(&mut self, id: usize, entry: Option<Entry>) -> Option<Entry> {
         let old = self.slots.get_mut(id).and_then(Option::take);
-        if let Some(old) = &old {
-            if let Some(key) = old.identity() {
-                if self.identity.get(&key) == Some(&id) {
-                    self.identity.remove(&key);
+        let old_key = old.as_ref().and_then(Entry::identity);
+        let new_key = entry.as_ref().and_then(Entry::identity);
+        if old_key != new_key {
+            if let Some(key) = old_key {
+                // Another entry may hold the key by now; put it back then.
+                if let Some(holder) = self.identity.remove(&key) {
+                    if holder != id {
+                        self.identity.insert(key, holder);
+                    }
                 }
             }
-            self.by_addr.remove(&old.obj.addr());
-        }
-        if let Some(new) = entry {
-            if let Some(key) = new.identity() {
+            if let Some(key) = new_key {
                 self.identity.insert(key, id);
             }
-            self.by_addr.insert(new.obj.addr(), id);
+        }
+        let old_addr = old.as_ref().map(|e| e.obj.addr());
+        let new_addr = entry.as_ref().map(|e| e.obj.addr());
+        if old_addr != new_addr {
+            if let Some(addr) = old_addr {
+                self.by_addr.remove(&addr);
+            }
+            if let Some(addr) = new_addr {
+                self.by_addr.insert(addr, id);
+            }
+        }
+        if let Some(new) = entry {
             if id >= self.slots.len() {
                 self.slots.resize_with(id + 1, || None);
             }

@@ -50,6 +50,7 @@ pub(super) fn update_rows(
     let no_pending = HashSet::default();
     let mut versions: HashMap<&str, Option<usize>> = HashMap::default();
     let mut changed: Vec<usize> = Vec::new();
+    entries.journal.reserve(candidates.len());
     for &id in candidates {
         let e = entry(entries, id)?;
         let obj = e.obj.clone();
