@@ -132,8 +132,36 @@ impl<M: Model> Select<Entity<M>> {
     ///
     /// # Examples
     ///
-    /// ```ignore
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::{BelongsTo, HasMany};
+    /// # #[derive(Model, Debug)]
+    /// # pub struct User {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(back_populates = author)]
+    /// #     pub posts: HasMany<Post>,
+    /// # }
+    /// # #[derive(Model, Debug)]
+    /// # pub struct Post {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub body: String,
+    /// #     #[orm(foreign_key = User)]
+    /// #     pub user_id: i64,
+    /// #     #[orm(back_populates = posts)]
+    /// #     pub author: BelongsTo<User>,
+    /// # }
+    /// # let engine = Engine::connect("sqlite::memory:")?;
+    /// # engine.create_all()?;
+    /// # let mut session = engine.session();
+    /// # let u = session.add(User::new("john"));
+    /// # session.add(Post::new("hello").with_author(&u));
+    /// # session.commit()?;
     /// let users = session.all(select::<User>().eager(User::posts))?; // 2 statements
+    /// assert_eq!(users[0].read().posts.get()?.len(), 1);
+    /// # Ok::<(), orm_core::Error>(())
     /// ```
     pub fn eager(self, plan: impl LoadPlan<M>) -> Select<Eager<M>> {
         self.into_eager().eager(plan)

@@ -82,8 +82,36 @@ impl<P: Model, T: Model> Relation<P, T> {
     ///
     /// # Examples
     ///
-    /// ```ignore
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::{BelongsTo, HasMany};
+    /// # #[derive(Model, Debug)]
+    /// # pub struct User {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(back_populates = author)]
+    /// #     pub posts: HasMany<Post>,
+    /// # }
+    /// # #[derive(Model, Debug)]
+    /// # pub struct Post {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub body: String,
+    /// #     #[orm(foreign_key = User)]
+    /// #     pub user_id: i64,
+    /// #     #[orm(back_populates = posts)]
+    /// #     pub author: BelongsTo<User>,
+    /// # }
+    /// # let engine = Engine::connect("sqlite::memory:")?;
+    /// # engine.create_all()?;
+    /// # let mut session = engine.session();
+    /// # let u = session.add(User::new("john"));
+    /// # session.add(Post::new("hello").with_author(&u));
+    /// # session.commit()?;
     /// let posts = session.all(User::posts.select(&u))?;
+    /// assert_eq!(posts[0].read().body, "hello");
+    /// # Ok::<(), orm_core::Error>(())
     /// ```
     pub fn select(&self, parent: &Obj<P>) -> Select<Entity<T>> {
         let mut q = select::<T>();

@@ -63,9 +63,38 @@ impl Session {
     ///
     /// # Examples
     ///
-    /// ```ignore
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # use orm_core::{BelongsTo, HasMany};
+    /// # #[derive(Model, Debug)]
+    /// # pub struct User {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub name: String,
+    /// #     #[orm(back_populates = author)]
+    /// #     pub posts: HasMany<Post>,
+    /// # }
+    /// # #[derive(Model, Debug)]
+    /// # pub struct Post {
+    /// #     #[orm(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     pub body: String,
+    /// #     #[orm(foreign_key = User)]
+    /// #     pub user_id: i64,
+    /// #     #[orm(back_populates = posts)]
+    /// #     pub author: BelongsTo<User>,
+    /// # }
+    /// # let engine = Engine::connect("sqlite::memory:")?;
+    /// # engine.create_all()?;
+    /// # let mut session = engine.session();
+    /// # let u = session.add(User::new("john"));
+    /// # session.add(Post::new("hello").with_author(&u));
+    /// # session.commit()?;
+    /// let p = session.add(Post::new("second"));
     /// session.append(&u, User::posts, &p)?;
     /// session.commit()?; // INSERT the post with user_id = u's id
+    /// assert_eq!(p.read().user_id, u.read().id.unwrap());
+    /// # Ok::<(), orm_core::Error>(())
     /// ```
     pub fn append<P: Model, T: Model>(
         &mut self,
