@@ -33,13 +33,13 @@ impl<M: Model> BulkStatement for Update<M> {
         }
         let (sql, params) = self.build_returning(dialect, true)?;
         let rows = session.connection()?.query(&sql, &params)?.rows;
-        let key_len = M::PRIMARY_KEY.len();
-        for mut row in rows.iter().cloned() {
+        let (count, key_len) = (rows.len() as u64, M::PRIMARY_KEY.len());
+        for mut row in rows {
             let values = row.split_off(key_len.min(row.len()));
             let updates: Vec<_> = self.sets.iter().map(|(i, _, _)| *i).zip(values).collect();
             session.sync_updated::<M>(&row, &updates)?;
         }
-        Ok(rows.len() as u64)
+        Ok(count)
     }
 }
 
