@@ -112,7 +112,7 @@ pub fn postgres() -> Option<PgDb> {
 
 /// Defines a test that runs one body on SQLite and on PostgreSQL: `name::sqlite` and `name::postgres`.
 ///
-/// ```ignore
+/// ```text
 /// db_test!(fn creates_tables(engine) {
 ///     engine.create_all()?;
 ///     Ok(())
