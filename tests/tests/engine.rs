@@ -257,3 +257,41 @@ db_test!(fn cached_statements_follow_schema_changes(engine) {
     assert_eq!(rows.rows[0].len(), 2);
     Ok(())
 });
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn echo_logs_every_statement_with_its_parameters() -> tests::TestResult {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || sink.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || -> tests::TestResult {
+        let engine = Engine::builder("sqlite::memory:").echo(true).build()?;
+        engine
+            .connection()?
+            .query("SELECT ?1 || ?2", &["it's".into(), Value::I64(7)])?;
+        engine.set_echo(false);
+        engine.connection()?.query("SELECT 'quiet'", &[])?;
+        Ok(())
+    })?;
+    let log = String::from_utf8(captured.0.lock().unwrap().clone())?;
+    assert!(log.contains("orm::sql"), "{log}");
+    assert!(log.contains("SELECT ?1 || ?2 [\"it's\", 7]"), "{log}");
+    assert!(!log.contains("quiet"), "{log}");
+    Ok(())
+}
