@@ -478,3 +478,30 @@ db_test!(fn values_read_back_from_the_database_are_not_changes(engine) {
     assert!(updates[1].contains("\"age\"") && !updates[1].contains("created_at") && !updates[1].contains("firstname"), "{}", updates[1]);
     Ok(())
 });
+
+db_test!(fn sessions_on_several_threads_write_without_failing(engine) {
+    engine.create_all()?;
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let engine = engine.clone();
+            std::thread::spawn(move || -> Result<(), Error> {
+                for batch in 0..5 {
+                    let mut session = engine.session();
+                    // Read, then write, in one transaction: the pattern that deadlocks with deferred
+                    // transactions on SQLite.
+                    session.add(user(&format!("t{t}-b{batch}-first")));
+                    session.flush()?;
+                    let _ = session.get::<User>(1)?;
+                    session.add_all((0..20).map(|i| user(&format!("t{t}-b{batch}-{i}"))));
+                    session.commit()?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("thread")?;
+    }
+    assert_eq!(count(engine, "user"), 4 * 5 * 21);
+    Ok(())
+});

@@ -46,6 +46,11 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
     /// Writes the placeholder of the `n`th bound parameter (1-based).
     fn placeholder(&self, n: usize, out: &mut String);
 
+    /// The statement that starts a transaction.
+    fn begin_sql(&self) -> &'static str {
+        "BEGIN"
+    }
+
     /// A query listing the tables of the current database (or schema), one name per row.
     fn list_tables_sql(&self) -> &'static str;
 

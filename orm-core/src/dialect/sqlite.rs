@@ -23,6 +23,14 @@ impl Dialect for Sqlite {
         let _ = write!(out, "?{n}");
     }
 
+    /// Takes the write lock at once. A deferred transaction that reads and then writes can find
+    /// another writer holding the lock, and SQLite then fails at once (SQLITE_BUSY, no waiting) to
+    /// avoid a deadlock; sessions begin a transaction only to write, so they ask for the lock up
+    /// front and wait their turn under the busy timeout.
+    fn begin_sql(&self) -> &'static str {
+        "BEGIN IMMEDIATE"
+    }
+
     fn list_tables_sql(&self) -> &'static str {
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
     }

@@ -131,7 +131,8 @@ impl Connection {
     ///
     /// As [`Connection::execute`].
     pub fn begin(&mut self) -> Result<()> {
-        self.batch_execute("BEGIN")?;
+        let sql = self.dialect().begin_sql();
+        self.batch_execute(sql)?;
         self.in_transaction = true;
         Ok(())
     }
