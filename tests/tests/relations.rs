@@ -442,3 +442,18 @@ db_test!(fn loaded_pairs_are_freed_with_their_last_handle(engine) {
     assert_eq!(DROPPED.with(std::cell::Cell::get) - before, 4);
     Ok(())
 });
+
+db_test!(fn a_parent_listed_twice_gets_its_children_once(engine) {
+    engine.create_all()?;
+    let mut session = engine.session();
+    let john = session.add(User::new("john"));
+    session.add(Post::new("a").with_author(&john));
+    session.add(Post::new("b").with_author(&john));
+    session.commit()?;
+    let mut fresh = engine.session();
+    let users = fresh.all(select::<User>())?;
+    let twice = vec![users[0].clone(), users[0].clone()];
+    fresh.load_related(&twice, User::posts)?;
+    assert_eq!(users[0].read().posts.get()?.len(), 2);
+    Ok(())
+});

@@ -505,3 +505,93 @@ db_test!(fn sessions_on_several_threads_write_without_failing(engine) {
     assert_eq!(count(engine, "user"), 4 * 5 * 21);
     Ok(())
 });
+
+/// A server default that differs per row, declared before the key.
+#[derive(Model, Debug)]
+pub struct Ticket {
+    #[orm(server_default_sql = "random() * 1000000")]
+    pub token: Option<f64>,
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub name: String,
+}
+
+db_test!(fn generated_keys_go_to_the_right_objects_whatever_the_column_order(engine) {
+    engine.create_all()?;
+    let mut session = engine.session();
+    let tickets = session.add_all((0..50).map(|i| Ticket::new(format!("t{i}"))));
+    session.commit()?;
+    let rows = engine.connection()?.query("SELECT id, name, token FROM ticket", &[])?.rows;
+    let in_db: std::collections::HashMap<i64, (orm_core::Value, orm_core::Value)> = rows
+        .into_iter()
+        .map(|r| (r[0].as_i64().unwrap(), (r[1].clone(), r[2].clone())))
+        .collect();
+    for t in &tickets {
+        let t = t.read();
+        let (name, token) = &in_db[&t.id.unwrap()];
+        assert_eq!(name, &orm_core::Value::Text(t.name.clone()));
+        assert_eq!(token.clone(), orm_core::Value::F64(t.token.unwrap()));
+    }
+    Ok(())
+});
+
+db_test!(fn a_failed_statement_inside_a_transaction_fails_the_commit(engine) {
+    use orm_core::query::update;
+    engine.create_all()?;
+    let mut session = engine.session();
+    let a = session.add(user("a"));
+    session.add(user("b"));
+    session.flush()?;
+    // Renaming a to b breaks the unique index: the statement fails.
+    let bad = update::<User>().set(User::username, "b").filter(User::username.eq("a"));
+    assert!(session.execute(bad).is_err());
+    match engine.dialect().kind() {
+        // PostgreSQL aborted the transaction: the commit must say so, and nothing is kept.
+        orm_core::DialectKind::Postgres => {
+            assert!(session.commit().is_err());
+            assert_eq!(a.read().id, None, "no id the database did not keep");
+            assert_eq!(count(engine, "user"), 0);
+            session.commit()?; // the objects are pending again: retry
+            assert_eq!(count(engine, "user"), 2);
+        }
+        // SQLite undid the one statement; the transaction goes on.
+        _ => {
+            session.commit()?;
+            assert_eq!(count(engine, "user"), 2);
+        }
+    }
+    assert!(a.read().id.is_some());
+    Ok(())
+});
+
+db_test!(fn deleting_a_copy_deletes_the_loaded_object(engine) {
+    engine.create_all()?;
+    let mut first = engine.session();
+    let copy = first.add(user("john"));
+    first.commit()?;
+    let mut session = engine.session();
+    let loaded = session.get::<User>(1)?.expect("loaded");
+    session.delete(&copy);
+    session.commit()?;
+    assert_eq!(count(engine, "user"), 0);
+    assert!(session.get::<User>(1)?.is_none());
+    // The session goes on working.
+    loaded.write().email = "x@example.com".into();
+    session.add(user("susan"));
+    session.commit()?;
+    assert_eq!(count(engine, "user"), 1);
+    Ok(())
+});
+
+db_test!(fn rollback_is_refused_inside_a_savepoint(engine) {
+    engine.create_all()?;
+    let mut session = engine.session();
+    let result: Result<(), Error> = session.savepoint(|s| {
+        s.add(user("inside"));
+        s.rollback()
+    });
+    assert!(matches!(result, Err(Error::Config(_))), "{result:?}");
+    session.commit()?;
+    assert_eq!(count(engine, "user"), 0);
+    Ok(())
+});

@@ -17,6 +17,9 @@ pub struct Connection {
     backend: r2d2::PooledConnection<Manager>,
     shared: Arc<Shared>,
     in_transaction: bool,
+    /// PostgreSQL: a statement failed inside the transaction, which the server has therefore
+    /// aborted; only a rollback (to a savepoint) can follow.
+    aborted: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -33,6 +36,7 @@ impl Connection {
             backend,
             shared,
             in_transaction: false,
+            aborted: false,
         }
     }
 
@@ -61,7 +65,16 @@ impl Connection {
                 succeeded: result.is_ok(),
             });
         }
-        result.map_err(|e| self.shared.complete_error(e))
+        result.map_err(|e| self.failed(e))
+    }
+
+    /// Maps a statement's error, and remembers that PostgreSQL aborted the transaction: its COMMIT
+    /// would be a silent ROLLBACK.
+    fn failed(&mut self, e: Error) -> Error {
+        if self.in_transaction && self.dialect().kind() == crate::DialectKind::Postgres {
+            self.aborted = true;
+        }
+        self.shared.complete_error(e)
     }
 
     /// Runs a statement with bound parameters; returns the number of rows changed.
@@ -88,9 +101,8 @@ impl Connection {
                 .map(|row| self.execute(sql, row))
                 .collect();
         }
-        self.backend
-            .execute_each(sql, params, width)
-            .map_err(|e| self.shared.complete_error(e))
+        let result = self.backend.execute_each(sql, params, width);
+        result.map_err(|e| self.failed(e))
     }
 
     /// Runs a query with bound parameters and returns every row.
@@ -134,6 +146,7 @@ impl Connection {
         let sql = self.dialect().begin_sql();
         self.batch_execute(sql)?;
         self.in_transaction = true;
+        self.aborted = false;
         Ok(())
     }
 
@@ -148,6 +161,18 @@ impl Connection {
     ///
     /// As [`Connection::execute`]; a deferred constraint can fail here.
     pub fn commit(&mut self) -> Result<()> {
+        if self.aborted {
+            // PostgreSQL would answer COMMIT with a ROLLBACK and no error; say so instead.
+            self.rollback()?;
+            return Err(Error::Database {
+                message:
+                    "the transaction was aborted by an earlier failed statement and was rolled \
+                          back; nothing was committed"
+                        .to_owned(),
+                code: Some("25P02".to_owned()),
+                source: None,
+            });
+        }
         let result = self.batch_execute("COMMIT");
         // A failed COMMIT ends the transaction too (SQLite keeps it open only for SQLITE_BUSY, which
         // the rollback that callers issue then ends).
@@ -164,6 +189,7 @@ impl Connection {
     /// [`Error::ConnectionLost`] when the connection is gone (the server rolled back already).
     pub fn rollback(&mut self) -> Result<()> {
         self.in_transaction = false;
+        self.aborted = false;
         self.batch_execute("ROLLBACK")
     }
 
@@ -194,7 +220,10 @@ impl Connection {
     /// As [`Connection::execute`].
     pub fn rollback_to_savepoint(&mut self, name: &str) -> Result<()> {
         let sql = format!("ROLLBACK TO SAVEPOINT {}", self.dialect().quoted(name));
-        self.batch_execute(&sql)
+        self.batch_execute(&sql)?;
+        // Whatever failed after the savepoint is undone, and so is the abort.
+        self.aborted = false;
+        Ok(())
     }
 
     /// Runs `f` in a transaction: committed when `f` succeeds, rolled back when it fails.

@@ -174,7 +174,12 @@ impl Session {
         }
         let mut out: Vec<Obj<T>> = Vec::new();
         let mut seen: HashSet<usize> = HashSet::default();
+        let mut done: HashSet<usize> = HashSet::default();
         for parent in parents {
+            // The same object twice in `parents` (a join repeats rows) is filled once.
+            if !done.insert(parent.erased().addr()) {
+                continue;
+            }
             let key = parent.read().column_value(r.local);
             let related = if key.is_null() {
                 Vec::new()
@@ -184,7 +189,7 @@ impl Session {
                     .cloned()
                     .unwrap_or_default()
             } else {
-                // Distinct parents have distinct keys: each group is taken once, not copied.
+                // Distinct parent objects have distinct keys: each group is taken once, not copied.
                 groups.remove(&KeyPart::from(&key)).unwrap_or_default()
             };
             for child in &related {

@@ -199,8 +199,22 @@ impl Session {
                     snapshot: Some(values),
                     links: Vec::new(),
                 };
-                if entry.identity().is_some() {
-                    self.entries.push(entry);
+                let Some(key) = entry.identity() else {
+                    return;
+                };
+                // A copy of an object this session holds under the same key deletes that one: one
+                // entry per key, or the identity map would lose the loaded object.
+                match self.entries.identity.get(&key).copied() {
+                    Some(held) => {
+                        if let Some(e) = self.entries.slots[held].as_mut() {
+                            if e.state == State::Persistent {
+                                e.state = State::Deleting;
+                            }
+                        }
+                    }
+                    None => {
+                        self.entries.push_keyed(entry, Some(key));
+                    }
                 }
             }
         }
@@ -501,7 +515,11 @@ impl Session {
     /// Only when restoring an object fails to decode (not expected); a lost connection is not an error
     /// here, since the server rolled back already.
     pub fn rollback(&mut self) -> Result<()> {
-        self.savepoints.clear();
+        if !self.savepoints.is_empty() {
+            return Err(Error::config(
+                "rollback inside a savepoint: return an error from the savepoint closure to undo it",
+            ));
+        }
         self.abort();
         self.discard_unflushed()
     }
@@ -562,18 +580,24 @@ impl Session {
         self.savepoints.push(mark);
         let result = f(self).and_then(|v| self.flush().map(|()| v));
         self.savepoints.pop();
-        match result {
-            Ok(v) => {
-                self.connection()?.release_savepoint(&name)?;
-                Ok(v)
-            }
-            Err(e) => {
-                self.connection()?.rollback_to_savepoint(&name)?;
-                self.entries.restore_to(mark)?;
-                self.discard_unflushed()?;
-                Err(e)
-            }
+        let outcome = match result {
+            Ok(v) => self.connection()?.release_savepoint(&name).map(|()| v),
+            Err(e) => match self.connection()?.rollback_to_savepoint(&name) {
+                Ok(()) => {
+                    self.entries.restore_to(mark)?;
+                    self.discard_unflushed()?;
+                    return Err(e);
+                }
+                Err(lost) => Err(lost),
+            },
+        };
+        // The savepoint itself could not be released or rolled back to (a lost connection): the
+        // whole transaction is gone, so is everything since it began.
+        if outcome.is_err() && self.savepoints.is_empty() {
+            self.abort();
+            self.discard_unflushed()?;
         }
+        outcome
     }
 
     fn has_changes(&self) -> bool {

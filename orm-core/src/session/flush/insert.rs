@@ -185,8 +185,11 @@ fn apply_returned(
         });
     }
     match autoinc {
-        Some(_) => {
-            returned.sort_by_key(|r| r.first().and_then(Value::as_i64));
+        Some(key) => {
+            // The key's place among the returned columns (server-default columns declared before
+            // it come first).
+            let at = returning.iter().position(|&i| i == key).unwrap_or(0);
+            returned.sort_by_key(|r| r.get(at).and_then(Value::as_i64));
             for ((_, values), row) in chunk.iter_mut().zip(returned) {
                 for (&i, v) in returning.iter().zip(row) {
                     values[i] = v;
