@@ -295,3 +295,15 @@ fn echo_logs_every_statement_with_its_parameters() -> tests::TestResult {
     assert!(!log.contains("quiet"), "{log}");
     Ok(())
 }
+
+db_test!(fn cached_statements_follow_schema_changes_made_through_execute(engine) {
+    let mut conn = engine.connection()?;
+    conn.execute("CREATE TABLE t (a INTEGER)", &[])?;
+    conn.execute("INSERT INTO t VALUES (1)", &[])?;
+    assert_eq!(conn.query("SELECT * FROM t", &[])?.columns.as_ref(), ["a"]);
+    conn.execute("ALTER TABLE t RENAME COLUMN a TO b", &[])?;
+    assert_eq!(conn.query("SELECT * FROM t", &[])?.columns.as_ref(), ["b"]);
+    conn.execute("ALTER TABLE t ADD COLUMN c INTEGER", &[])?;
+    assert_eq!(conn.query("SELECT * FROM t", &[])?.rows[0].len(), 2);
+    Ok(())
+});

@@ -237,3 +237,17 @@ db_test!(fn postgres_rejects_nul_in_text_with_a_clear_error(engine) {
     assert_eq!(rows.len(), 1);
     Ok(())
 });
+
+db_test!(fn a_bulk_update_of_the_key_is_refused_while_objects_are_loaded(engine) {
+    let mut s = setup(engine)?;
+    let err = s
+        .execute(update::<Account>().set(Account::id, Some(100)).filter(Account::name.eq("ann")))
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    // A session that holds no accounts may do it.
+    let mut fresh = engine.session();
+    let n = fresh.execute(update::<Account>().set(Account::id, Some(100)).filter(Account::name.eq("ann")))?;
+    fresh.commit()?;
+    assert_eq!(n, 1);
+    Ok(())
+});

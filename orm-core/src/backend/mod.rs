@@ -34,6 +34,19 @@ pub(crate) fn may_change_schema(sql: &str) -> bool {
     .any(|p| head.starts_with(p))
 }
 
+/// Whether a single statement changes the schema (`CREATE`, `ALTER`, `DROP`), so that cached
+/// prepared statements must be forgotten after it.
+pub(crate) fn is_ddl(sql: &str) -> bool {
+    let word = sql
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
+    ["CREATE", "ALTER", "DROP"]
+        .iter()
+        .any(|k| word.eq_ignore_ascii_case(k))
+}
+
 /// A callback receiving each row of a streamed query (column names, values); `false` stops.
 pub type RowSink<'a> = dyn FnMut(&[String], Vec<Value>) -> Result<bool> + 'a;
 
@@ -86,4 +99,8 @@ pub trait Backend: Send {
 
     /// True when the connection is known to be unusable (the pool then discards it).
     fn is_broken(&self) -> bool;
+
+    /// Marks the connection unusable: the pool closes it instead of handing it out again (a
+    /// connection whose session settings could not be restored).
+    fn mark_broken(&mut self);
 }

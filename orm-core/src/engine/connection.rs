@@ -150,6 +150,12 @@ impl Connection {
         Ok(())
     }
 
+    /// Closes this connection when it is dropped instead of returning it to the pool: for a
+    /// connection left in a state the next user must not inherit.
+    pub fn discard(&mut self) {
+        self.backend.mark_broken();
+    }
+
     /// Whether a transaction begun with [`Connection::begin`] is open.
     pub fn in_transaction(&self) -> bool {
         self.in_transaction

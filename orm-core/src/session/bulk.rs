@@ -2,7 +2,7 @@
 //! with the rows they changed.
 
 use super::{Obj, Session};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::query::{Delete, Insert, Update};
 
@@ -25,8 +25,26 @@ mod sealed {
 
 impl<M: Model> BulkStatement for Update<M> {
     fn run_in(&self, session: &mut Session) -> Result<u64> {
-        session.prepare_bulk()?;
         let dialect = session.engine().dialect();
+        // Loaded objects are found again by their key: one that the statement changes could not be.
+        if session.tracks_table(M::TABLE_NAME) {
+            if let Some((_, name, _)) = self
+                .sets
+                .iter()
+                .find(|(i, _, _)| M::primary_key_indexes().contains(i))
+            {
+                return Err(Error::Unsupported {
+                    dialect: dialect.name(),
+                    feature: format!(
+                    "a bulk update of the key `{}.{name}` while the session holds `{}` objects \
+                     (expunge them, or use a session of its own)",
+                    M::TABLE_NAME,
+                    M::TABLE_NAME
+                ),
+                });
+            }
+        }
+        session.prepare_bulk()?;
         if !session.tracks_table(M::TABLE_NAME) {
             let (sql, params) = self.build_returning(dialect, false)?;
             return session.connection()?.execute(&sql, &params);

@@ -147,17 +147,23 @@ impl<'a> Migrator<'a> {
         if kind == DialectKind::Sqlite {
             conn.batch_execute(sqlite::BEGIN)?;
         }
-        conn.begin()?;
-        let result = self.step_in_transaction(&mut conn, m, direction, kind);
-        let result = match result {
-            Ok(applied) => conn.commit().map(|()| applied).map_err(Error::from),
-            Err(e) => {
-                let _ = conn.rollback();
-                Err(e)
+        let result = conn.begin().map_err(Error::from).and_then(|()| {
+            match self.step_in_transaction(&mut conn, m, direction, kind) {
+                Ok(applied) => conn.commit().map(|()| applied).map_err(Error::from),
+                Err(e) => Err(e),
             }
-        };
+        });
+        // Whatever happened, no transaction stays open (a failed COMMIT leaves one on SQLite)...
+        if conn.in_transaction() {
+            let _ = conn.rollback();
+        }
+        // ...and foreign keys are enforced again before the connection goes back to the pool; one
+        // that cannot be restored is closed instead.
         if kind == DialectKind::Sqlite {
-            conn.batch_execute(sqlite::END)?;
+            if let Err(e) = conn.batch_execute(sqlite::END) {
+                conn.discard();
+                return result.and(Err(e.into()));
+            }
         }
         result
     }
@@ -239,7 +245,8 @@ fn foreign_key_check(conn: &mut Connection, revision: &str) -> Result<()> {
         .iter()
         .map(|r| {
             let v: Vec<String> = r.iter().map(|v| format!("{v:?}")).collect();
-            format!("{} row {} -> {}", v[0], v[1], v[2])
+            let at = |i: usize| v.get(i).map_or("?", String::as_str);
+            format!("{} row {} -> {}", at(0), at(1), at(2))
         })
         .collect();
     Err(Error::ForeignKeyCheck {

@@ -110,6 +110,10 @@ impl Backend for PostgresBackend {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let (stmt, _) = self.prepare(sql)?;
         let result = self.client.execute(&stmt, &bind(params));
+        if super::is_ddl(sql) {
+            // A cached `SELECT *` would fail with "cached plan must not change result type".
+            self.statements.clear();
+        }
         result.map_err(|e| self.fail(e))
     }
 
@@ -151,5 +155,9 @@ impl Backend for PostgresBackend {
 
     fn is_broken(&self) -> bool {
         self.broken || self.client.is_closed()
+    }
+
+    fn mark_broken(&mut self) {
+        self.broken = true;
     }
 }

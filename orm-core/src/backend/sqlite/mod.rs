@@ -23,6 +23,7 @@ pub(crate) struct SqliteBackend {
     conn: rusqlite::Connection,
     /// Column names per statement text, so that a query does not allocate them each time.
     columns: rustc_hash::FxHashMap<String, std::sync::Arc<[String]>>,
+    broken: bool,
 }
 
 impl std::fmt::Debug for SqliteBackend {
@@ -69,6 +70,12 @@ impl SqliteBackend {
         Self::configure(conn)
     }
 
+    /// Drops the prepared statements and their column names: the schema changed under them.
+    fn forget_statements(&mut self) {
+        self.conn.flush_prepared_statement_cache();
+        self.columns.clear();
+    }
+
     fn configure(conn: rusqlite::Connection) -> Result<Self> {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(map_error)?;
         // Foreign keys are off by default in SQLite, for backwards compatibility only.
@@ -78,6 +85,7 @@ impl SqliteBackend {
         Ok(SqliteBackend {
             conn,
             columns: rustc_hash::FxHashMap::default(),
+            broken: false,
         })
     }
 }
@@ -131,10 +139,14 @@ impl Backend for SqliteBackend {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
-        let n = stmt
-            .execute(rusqlite::params_from_iter(params))
-            .map_err(map_error)?;
+        let n = {
+            let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
+            stmt.execute(rusqlite::params_from_iter(params))
+                .map_err(map_error)?
+        };
+        if super::is_ddl(sql) {
+            self.forget_statements();
+        }
         Ok(n as u64)
     }
 
@@ -199,13 +211,16 @@ impl Backend for SqliteBackend {
     fn batch_execute(&mut self, sql: &str) -> Result<()> {
         let result = self.conn.execute_batch(sql).map_err(map_error);
         if super::may_change_schema(sql) {
-            self.conn.flush_prepared_statement_cache();
-            self.columns.clear();
+            self.forget_statements();
         }
         result
     }
 
     fn is_broken(&self) -> bool {
-        false
+        self.broken
+    }
+
+    fn mark_broken(&mut self) {
+        self.broken = true;
     }
 }
