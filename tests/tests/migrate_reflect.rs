@@ -37,3 +37,25 @@ db_test!(fn reflection_reads_types_keys_and_constraints(engine) {
     assert_eq!(t.checks[0].name, "ck_everything_count");
     Ok(())
 });
+
+/// Tables written by hand or by another tool: an unnamed CHECK and a REFERENCES without columns
+/// survive reflection, so that a SQLite rebuild keeps them.
+#[test]
+fn sqlite_reflection_keeps_unnamed_checks_and_implicit_references() -> tests::TestResult {
+    let engine = tests::sqlite();
+    engine.connection()?.batch_execute(
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE child (id INTEGER PRIMARY KEY, qty INTEGER CHECK (qty > 0),
+             parent_id INTEGER REFERENCES parent, CHECK (qty < 1000))",
+    )?;
+    let live = reflect(&mut engine.connection()?)?;
+    let child = live
+        .iter()
+        .find(|t| t.name == "child")
+        .expect("child reflected");
+    let exprs: Vec<&str> = child.checks.iter().map(|c| c.expr.as_str()).collect();
+    assert_eq!(exprs, ["qty > 0", "qty < 1000"]);
+    assert_eq!(child.foreign_keys.len(), 1);
+    assert_eq!(child.foreign_keys[0].ref_columns, ["id"]);
+    Ok(())
+}

@@ -113,6 +113,23 @@ fn table(conn: &mut Connection, name: &str, sql: &str) -> Result<TableDef> {
         fk.columns.push(text(&r[2]).unwrap_or_default());
         fk.ref_columns.push(text(&r[3]).unwrap_or_default());
     }
+    // `REFERENCES parent` without columns refers to the parent's primary key; the pragma says NULL.
+    for fk in by_id.values_mut() {
+        if fk.ref_columns.iter().any(String::is_empty) {
+            let pk = conn.query(
+                "SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk",
+                &[Value::Text(fk.ref_table.clone())],
+            )?;
+            let pk: Vec<String> = pk
+                .rows
+                .iter()
+                .filter_map(|r| r.first().and_then(text))
+                .collect();
+            if pk.len() == fk.columns.len() {
+                fk.ref_columns = pk;
+            }
+        }
+    }
     for (_, mut fk) in by_id {
         fk.name = named
             .iter()
@@ -122,6 +139,11 @@ fn table(conn: &mut Connection, name: &str, sql: &str) -> Result<TableDef> {
         t.foreign_keys.push(fk);
     }
     t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+    let named_checks: Vec<String> = named
+        .iter()
+        .filter(|c| c.kind == Kind::Check)
+        .map(|c| c.expr.clone())
+        .collect();
     t.checks = named
         .into_iter()
         .filter(|c| c.kind == Kind::Check)
@@ -130,7 +152,42 @@ fn table(conn: &mut Connection, name: &str, sql: &str) -> Result<TableDef> {
             expr: c.expr,
         })
         .collect();
+    // Checks written without a name (by hand, or by another tool) are kept too, under a made-up
+    // name, so that a table rebuild does not silently drop them.
+    for (n, expr) in unnamed_checks(sql, &named_checks).into_iter().enumerate() {
+        t.checks.push(CheckDef {
+            name: schema::check_name(name, &format!("unnamed_{}", n + 1)),
+            expr,
+        });
+    }
     Ok(t)
+}
+
+/// The expressions of `CHECK (...)` clauses that are not among the named ones.
+fn unnamed_checks(sql: &str, named: &[String]) -> Vec<String> {
+    let upper = sql.to_ascii_uppercase();
+    let bytes = upper.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = upper[from..].find("CHECK") {
+        let at = from + i;
+        from = at + "CHECK".len();
+        let word_start =
+            at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+        let word_end = bytes
+            .get(from)
+            .map_or(true, |b| !(b.is_ascii_alphanumeric() || *b == b'_'));
+        if !(word_start && word_end) {
+            continue;
+        }
+        if let Some(inner) = parenthesized(sql[from..].trim_start()) {
+            let expr = inner.trim().to_owned();
+            if !named.contains(&expr) && !out.contains(&expr) {
+                out.push(expr);
+            }
+        }
+    }
+    out
 }
 
 #[derive(Debug, PartialEq)]
