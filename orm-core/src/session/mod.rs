@@ -334,9 +334,18 @@ impl Session {
                 return Ok(found);
             }
         }
+        let sql = self.get_sql::<M>();
+        let mut rows = self.connection()?.query(&sql, key)?.rows;
+        match rows.pop() {
+            Some(row) => self.load::<M>(row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `SELECT <columns> FROM <table> WHERE <key> = ?`, built once per model and engine.
+    fn get_sql<M: Model>(&self) -> std::sync::Arc<str> {
         let dialect = self.engine.dialect();
-        let sql = self
-            .engine
+        self.engine
             .cached_sql(std::any::TypeId::of::<M>(), "get", || {
                 let mut w = SqlWriter::new(dialect);
                 w.push("SELECT ")
@@ -351,12 +360,7 @@ impl Session {
                     w.ident(col).push(" = ").param(Value::Null);
                 }
                 w.finish().0
-            });
-        let mut rows = self.connection()?.query(&sql, key)?.rows;
-        match rows.pop() {
-            Some(row) => self.load::<M>(row).map(Some),
-            None => Ok(None),
-        }
+            })
     }
 
     /// The identity map's answer: `Some(Some(obj))` loaded, `Some(None)` deleted in this session,
@@ -425,22 +429,10 @@ impl Session {
     pub fn refresh<M: Model>(&mut self, obj: &Obj<M>) -> Result<()> {
         let key = obj.read().primary_key_values();
         let id = self.entries.find(&*obj.erased());
-        let mut w = SqlWriter::new(self.engine.dialect());
-        w.push("SELECT ")
-            .ident_list(M::COLUMNS.iter().copied())
-            .push(" FROM ")
-            .ident(M::TABLE_NAME)
-            .push(" WHERE ");
-        for (i, (col, value)) in M::PRIMARY_KEY.iter().zip(key).enumerate() {
-            if i > 0 {
-                w.push(" AND ");
-            }
-            w.ident(col).push(" = ").param(value);
-        }
-        let (sql, params) = w.finish();
+        let sql = self.get_sql::<M>();
         let row = self
             .connection()?
-            .query(&sql, &params)?
+            .query(&sql, &key)?
             .rows
             .pop()
             .ok_or_else(|| Error::NotFound {

@@ -1,6 +1,6 @@
 //! Deletes: children first; IN lists on PostgreSQL, one prepared statement per row on SQLite.
 
-use super::{find_stale, key_indexes, key_values, stale_key, MAX_ROWS_PER_STATEMENT};
+use super::{find_stale, key_filter, key_indexes, key_values, stale_key, MAX_ROWS_PER_STATEMENT};
 use crate::dialect::{Dialect, DialectKind};
 use crate::engine::Connection;
 use crate::error::Result;
@@ -68,14 +68,8 @@ pub(super) fn delete_rows(
     // turns into a temporary index per statement).
     let mut w = SqlWriter::new(dialect);
     w.push("DELETE FROM ").ident(&table.name).push(" WHERE ");
-    for (m, &i) in pk.iter().chain(version.as_ref()).enumerate() {
-        if m > 0 {
-            w.push(" AND ");
-        }
-        w.ident(&table.columns[i].name)
-            .push(" = ")
-            .param(Value::Null);
-    }
+    let cols: Vec<usize> = pk.iter().chain(version.as_ref()).copied().collect();
+    key_filter(&mut w, table, &cols, std::iter::repeat(Value::Null));
     let (sql, _) = w.finish();
     let width = pk.len() + usize::from(version.is_some());
     let params: Vec<Value> = keys.iter().flatten().cloned().collect();

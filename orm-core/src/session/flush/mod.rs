@@ -159,22 +159,27 @@ fn fill_deferred_link(
     child: usize,
     link: Link,
 ) -> Result<()> {
-    let all: HashSet<usize> = HashSet::default();
-    let value = link_value(entries, &link, &all).ok_or_else(|| {
+    // Every parent is in the database by now: none is waiting to be inserted.
+    let none_waiting: HashSet<usize> = HashSet::default();
+    let value = link_value(entries, &link, &none_waiting).ok_or_else(|| {
         Error::config("a foreign key cycle could not be resolved: the parent was never inserted")
     })?;
     let e = entry(entries, child)?;
     let table = e.obj.table();
     let obj = e.obj.clone();
-    let mut snapshot = e.snapshot.clone().unwrap_or_default();
+    let mut snapshot = e.snapshot.clone().ok_or_else(|| {
+        Error::config("a foreign key cycle links an object that was not inserted")
+    })?;
+    let pk = obj.pk_indexes();
     let mut w = SqlWriter::new(dialect);
     w.push("UPDATE ")
         .ident(&table.name)
         .push(" SET ")
         .ident(&table.columns[link.column].name)
         .push(" = ")
-        .param(value.clone());
-    where_key(&mut w, table, &snapshot, None);
+        .param(value.clone())
+        .push(" WHERE ");
+    key_filter(&mut w, table, pk, pk.iter().map(|&i| snapshot[i].clone()));
     let (sql, params) = w.finish();
     conn.execute(&sql, &params)?;
     obj.set_value(link.column, value.clone())?;
@@ -185,21 +190,19 @@ fn fill_deferred_link(
     Ok(())
 }
 
-/// ` WHERE "k" = ? [AND "version" = ?]` from a snapshot.
-fn where_key(w: &mut SqlWriter, table: &TableDef, snapshot: &[Value], version: Option<usize>) {
-    w.push(" WHERE ");
-    for (n, k) in table.primary_key.iter().enumerate() {
+/// `"c1" = ? AND "c2" = ?` over the columns `cols` of `table`, bound to `values`: the key (and
+/// version) filter every UPDATE, DELETE and staleness check of the flush writes.
+fn key_filter(
+    w: &mut SqlWriter,
+    table: &TableDef,
+    cols: &[usize],
+    values: impl IntoIterator<Item = Value>,
+) {
+    for (n, (&i, v)) in cols.iter().zip(values).enumerate() {
         if n > 0 {
             w.push(" AND ");
         }
-        let i = table.column_index(k).unwrap_or(0);
-        w.ident(k).push(" = ").param(snapshot[i].clone());
-    }
-    if let Some(vi) = version {
-        w.push(" AND ")
-            .ident(&table.columns[vi].name)
-            .push(" = ")
-            .param(snapshot[vi].clone());
+        w.ident(&table.columns[i].name).push(" = ").param(v);
     }
 }
 
@@ -247,17 +250,8 @@ fn find_stale(
     for (n, key) in keys.iter().enumerate() {
         let mut w = SqlWriter::new(dialect);
         w.push("SELECT 1 FROM ").ident(&table.name).push(" WHERE ");
-        for (m, (&i, v)) in pk
-            .iter()
-            .chain(version.as_ref())
-            .zip(key.iter())
-            .enumerate()
-        {
-            if m > 0 {
-                w.push(" AND ");
-            }
-            w.ident(&table.columns[i].name).push(" = ").param(v.clone());
-        }
+        let cols: Vec<usize> = pk.iter().chain(version.as_ref()).copied().collect();
+        key_filter(&mut w, table, &cols, key.iter().cloned());
         let (sql, params) = w.finish();
         if conn.query(&sql, &params)?.rows.is_empty() {
             return Ok(n);

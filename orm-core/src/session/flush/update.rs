@@ -3,7 +3,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::{entry, find_stale, link_value, stale_key, MAX_ROWS_PER_STATEMENT};
+use super::{entry, find_stale, key_filter, link_value, stale_key, MAX_ROWS_PER_STATEMENT};
 use crate::dialect::{Dialect, DialectKind};
 use crate::engine::Connection;
 use crate::error::Result;
@@ -153,14 +153,8 @@ fn update_each(conn: &mut Connection, dialect: &'static dyn Dialect, g: &Group) 
             .param(Value::Null);
     }
     w.push(" WHERE ");
-    for (n, &i) in g.pk.iter().chain(g.version.as_ref()).enumerate() {
-        if n > 0 {
-            w.push(" AND ");
-        }
-        w.ident(&table.columns[i].name)
-            .push(" = ")
-            .param(Value::Null);
-    }
+    let cols: Vec<usize> = g.pk.iter().chain(g.version.as_ref()).copied().collect();
+    key_filter(&mut w, table, &cols, std::iter::repeat(Value::Null));
     let (sql, _) = w.finish();
     let counts = conn.execute_each(&sql, &g.params, g.width())?;
     match counts.iter().position(|&c| c != 1) {
