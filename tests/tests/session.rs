@@ -595,3 +595,59 @@ db_test!(fn rollback_is_refused_inside_a_savepoint(engine) {
     assert_eq!(count(engine, "user"), 0);
     Ok(())
 });
+
+// Objects loaded from the database take their snapshot at their first write: the same guarantees
+// must hold for them as for objects the session inserted.
+db_test!(fn loaded_objects_are_tracked_from_their_first_write(engine) {
+    engine.create_all()?;
+    let mut first = engine.session();
+    first.add_all([user("john"), user("susan")]);
+    first.commit()?;
+
+    let mut session = engine.session();
+    let john = session.get::<User>(1)?.expect("john");
+    let susan = session.get::<User>(2)?.expect("susan");
+    // Nothing written, nothing flushed.
+    let log = engine.record_statements();
+    session.commit()?;
+    assert_eq!(log.count(), 0, "{:?}", log.sql());
+
+    // A failed commit keeps the writes; a fixed retry flushes them, changed columns only.
+    john.write().email = "susan@example.com".into(); // taken
+    susan.write().password_hash = Some("x".into());
+    assert!(session.commit().unwrap_err().is_unique_violation());
+    assert_eq!(john.read().email, "susan@example.com");
+    john.write().email = "john@new.example".into();
+    log.clear();
+    session.commit()?;
+    let updates: Vec<String> = log.sql().into_iter().filter(|q| q.starts_with("UPDATE")).collect();
+    assert_eq!(updates.len(), 2, "{updates:?}");
+    assert!(updates.iter().all(|u| !u.contains("username")), "{updates:?}");
+    let mut check = engine.session();
+    assert_eq!(check.get::<User>(1)?.unwrap().read().email, "john@new.example");
+
+    // Rollback gives loaded objects back what the database holds, after a flush too.
+    let mut other = engine.session();
+    let j = other.get::<User>(1)?.unwrap();
+    j.write().username = "johnny".into();
+    other.flush()?;
+    j.write().username = "jo".into();
+    other.rollback()?;
+    assert_eq!(j.read().username, "john");
+
+    // A failed savepoint gives a loaded object back its value from before the savepoint.
+    let s = other.get::<User>(2)?.unwrap();
+    let result: Result<(), Error> = other.savepoint(|sp| {
+        s.write().username = "sue".into();
+        sp.add(User::new("dup", "john@new.example"));
+        sp.flush()
+    });
+    assert!(result.is_err());
+    assert_eq!(s.read().username, "susan");
+
+    // Deleting a loaded object that was never written.
+    other.delete(&s);
+    other.commit()?;
+    assert_eq!(count(engine, "user"), 1);
+    Ok(())
+});

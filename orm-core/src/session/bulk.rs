@@ -72,7 +72,7 @@ impl<M: Model> BulkStatement for Delete<M> {
         let (sql, params) = self.build_returning(dialect, true)?;
         let rows = session.connection()?.query(&sql, &params)?.rows;
         for key in &rows {
-            session.forget_deleted::<M>(key);
+            session.forget_deleted::<M>(key)?;
         }
         Ok(rows.len() as u64)
     }

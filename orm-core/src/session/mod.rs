@@ -403,13 +403,15 @@ impl Session {
         }
         // The snapshot is what the object itself gives back, not the row as the database spelled it
         // (SQLite's integer for an i32, its text for a timestamp), so that only real changes count.
-        let model = M::from_values(row)?;
-        let snapshot = model.to_values();
-        let obj = Obj::new(model);
+        // No snapshot yet: the object's own values are the database's until its first write, which
+        // takes one (objects only read never pay for a copy). The object gives its values back as
+        // its fields hold them, not as the database spelled them (SQLite's text for a timestamp),
+        // so only real changes count.
+        let obj = Obj::loaded(M::from_values(row)?);
         let entry = Entry {
             obj: obj.erased(),
             state: State::Persistent,
-            snapshot: Some(snapshot),
+            snapshot: None,
             links: Vec::new(),
         };
         self.entries.push_keyed(entry, key);
@@ -441,6 +443,8 @@ impl Session {
         let fresh = M::from_values(row)?;
         let row = fresh.to_values();
         *obj.write() = fresh;
+        // The row read is the snapshot now; a lazy object's capture is stale.
+        obj.erased().settle();
         obj.erased().take_touched();
         if let Some(entry) = id.and_then(|id| self.entries.slots[id].as_mut()) {
             entry.snapshot = Some(row);
@@ -533,6 +537,15 @@ impl Session {
     /// persistent objects get their snapshot values back.
     fn discard_unflushed(&mut self) -> Result<()> {
         let ids: Vec<usize> = self.entries.ids().collect();
+        for &id in &ids {
+            if self
+                .entries
+                .get(id)
+                .is_some_and(|e| e.is_lazy() && e.obj.is_touched())
+            {
+                self.entries.materialize(id)?;
+            }
+        }
         for id in ids {
             let Some(entry) = self.entries.get(id) else {
                 continue;
@@ -672,12 +685,13 @@ impl Session {
         let Some(&id) = self.entries.identity.get(&ikey) else {
             return Ok(());
         };
+        self.entries.materialize(id)?;
         let Some(mut entry) = self.entries.get(id).cloned() else {
             return Ok(());
         };
         let obj = entry.obj.clone();
         let before = obj.values()?;
-        self.entries.record(id, Some(before));
+        self.entries.record(id, Some(before))?;
         for (index, value) in updates {
             obj.set_value(*index, value.clone())?;
             if let Some(slot) = entry.snapshot.as_mut().and_then(|s| s.get_mut(*index)) {
@@ -691,13 +705,14 @@ impl Session {
 
     /// After a bulk DELETE: the loaded object of `M` with primary key `key` leaves the identity map
     /// (journaled, so a rollback brings it back).
-    pub(crate) fn forget_deleted<M: Model>(&mut self, key: &[Value]) {
+    pub(crate) fn forget_deleted<M: Model>(&mut self, key: &[Value]) -> Result<()> {
         let Some(ikey) = IdentityKey::new(M::table().name.as_str(), key) else {
-            return;
+            return Ok(());
         };
         if let Some(&id) = self.entries.identity.get(&ikey) {
-            self.entries.record(id, None);
+            self.entries.record(id, None)?;
             self.entries.replace(id, None);
         }
+        Ok(())
     }
 }

@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 
 use crate::error::{Error, Result};
 use crate::model::Model;
@@ -23,14 +23,30 @@ pub(crate) struct Cell<M> {
     value: RwLock<M>,
     /// Set by [`Obj::write`], cleared by flush: only written objects are compared with their snapshot.
     touched: AtomicBool,
+    /// The object was loaded and the session keeps no snapshot of it: the first write takes one
+    /// (into `before`), so that objects only read never pay for a copy of their values.
+    lazy: AtomicBool,
+    /// The values before the first write of a lazy object: what the database holds.
+    before: Mutex<Option<Vec<Value>>>,
 }
 
 impl<M: Model> Obj<M> {
     pub(crate) fn new(value: M) -> Self {
+        Self::with_lazy(value, false)
+    }
+
+    /// An object just loaded from the database, whose snapshot is taken by its first write.
+    pub(crate) fn loaded(value: M) -> Self {
+        Self::with_lazy(value, true)
+    }
+
+    fn with_lazy(value: M, lazy: bool) -> Self {
         Obj {
             cell: Arc::new(Cell {
                 value: RwLock::new(value),
                 touched: AtomicBool::new(false),
+                lazy: AtomicBool::new(lazy),
+                before: Mutex::new(None),
             }),
         }
     }
@@ -44,8 +60,15 @@ impl<M: Model> Obj<M> {
 
     /// Writes the object; the change is found and flushed by the session.
     pub fn write(&self) -> RwLockWriteGuard<'_, M> {
+        let guard = self.cell.value.write().unwrap_or_else(|p| p.into_inner());
+        if self.cell.lazy.load(Ordering::Acquire) {
+            let mut before = self.cell.before.lock().unwrap_or_else(|p| p.into_inner());
+            if before.is_none() {
+                *before = Some(guard.to_values());
+            }
+        }
         self.cell.touched.store(true, Ordering::Relaxed);
-        self.cell.value.write().unwrap_or_else(|p| p.into_inner())
+        guard
     }
 
     /// Whether two handles are the same object.
@@ -97,6 +120,13 @@ pub(crate) trait AnyObj: Send + Sync {
     fn apply_update_hooks(&self) -> Result<()>;
     /// Returns and clears the written flag.
     fn take_touched(&self) -> bool;
+    /// For a lazy object: the values it held before its first write, taken (and the object stops
+    /// being lazy: the session keeps a snapshot from now on).
+    fn settle(&self) -> Option<Vec<Value>>;
+    /// Whether the object has no session snapshot and takes one at its first write.
+    fn is_lazy(&self) -> bool;
+    /// The database's value of column `index` of a lazy object: before its first write, or now.
+    fn db_value(&self, index: usize) -> Result<Value>;
     fn mark_touched(&self);
     fn is_touched(&self) -> bool;
     fn pk_indexes(&self) -> &'static [usize];
@@ -179,6 +209,24 @@ impl<M: Model> AnyObj for Cell<M> {
     fn apply_update_hooks(&self) -> Result<()> {
         self.try_write()?.apply_update_hooks();
         Ok(())
+    }
+
+    fn settle(&self) -> Option<Vec<Value>> {
+        let mut before = self.before.lock().unwrap_or_else(|p| p.into_inner());
+        self.lazy.store(false, Ordering::Release);
+        before.take()
+    }
+
+    fn is_lazy(&self) -> bool {
+        self.lazy.load(Ordering::Acquire)
+    }
+
+    fn db_value(&self, index: usize) -> Result<Value> {
+        let before = self.before.lock().unwrap_or_else(|p| p.into_inner());
+        match before.as_ref().and_then(|b| b.get(index)) {
+            Some(v) => Ok(v.clone()),
+            None => self.value(index),
+        }
     }
 
     fn take_touched(&self) -> bool {

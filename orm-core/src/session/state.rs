@@ -45,12 +45,35 @@ pub(crate) struct Entry {
 
 impl Entry {
     pub(crate) fn identity(&self) -> Option<IdentityKey> {
-        let snapshot = self.snapshot.as_ref()?;
-        IdentityKey::of_row(
-            self.obj.table().name.as_str(),
-            snapshot,
-            self.obj.pk_indexes(),
-        )
+        let table = self.obj.table().name.as_str();
+        match &self.snapshot {
+            Some(snapshot) => IdentityKey::of_row(table, snapshot, self.obj.pk_indexes()),
+            None if self.is_lazy() => {
+                let pk = self.obj.pk_indexes();
+                let mut key = vec![Value::Null; pk.len()];
+                for (slot, &i) in key.iter_mut().zip(pk) {
+                    *slot = self.obj.db_value(i).ok()?;
+                }
+                IdentityKey::new(table, &key)
+            }
+            None => None,
+        }
+    }
+
+    /// Loaded and never given a snapshot: the object's values (or, once written, what it held
+    /// before) are the database's.
+    pub(crate) fn is_lazy(&self) -> bool {
+        self.snapshot.is_none() && self.state != State::Pending && self.obj.is_lazy()
+    }
+
+    /// The database's value of column `index` (the snapshot's, or a lazy object's), `None` for a
+    /// pending object.
+    pub(crate) fn db_value(&self, index: usize) -> Option<Value> {
+        match &self.snapshot {
+            Some(s) => s.get(index).cloned(),
+            None if self.is_lazy() => self.obj.db_value(index).ok(),
+            None => None,
+        }
     }
 }
 
@@ -105,10 +128,33 @@ impl Entries {
         id
     }
 
+    /// Gives a lazy entry its snapshot (what the object held before its first write, or holds now);
+    /// every change the flush or the journal makes works on entries with snapshots.
+    pub(crate) fn materialize(&mut self, id: usize) -> Result<()> {
+        let Some(e) = self.slots.get_mut(id).and_then(Option::as_mut) else {
+            return Ok(());
+        };
+        if !e.is_lazy() {
+            return Ok(());
+        }
+        let values = match e.obj.settle() {
+            Some(before) => before,
+            None => e.obj.values()?,
+        };
+        e.snapshot = Some(values);
+        Ok(())
+    }
+
     /// Journals the entry `id` as it is now (and, with `values`, its object's values), before a change.
-    pub(crate) fn record(&mut self, id: usize, values: Option<Vec<Value>>) {
+    ///
+    /// # Errors
+    ///
+    /// When a lazy entry's object cannot be read (a guard is held).
+    pub(crate) fn record(&mut self, id: usize, values: Option<Vec<Value>>) -> Result<()> {
+        self.materialize(id)?;
         let before = self.get(id).cloned();
         self.journal.push(Record { id, before, values });
+        Ok(())
     }
 
     /// Replaces the entry `id`, keeping the identity map and address index in step.

@@ -135,7 +135,7 @@ pub(super) fn prepare(
                 }
                 if let Some(id) = entry {
                     // The loaded object leaves the session with its row (journaled for rollback).
-                    entries.record(id, None);
+                    entries.record(id, None)?;
                     entries.replace(id, None);
                 }
                 keys.push(row[*pk].clone());

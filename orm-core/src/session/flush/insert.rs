@@ -33,7 +33,7 @@ pub(super) fn insert_rows(
         let e = entry(entries, id)?;
         let obj = e.obj.clone();
         let links = e.links.clone();
-        entries.record(id, Some(obj.values()?));
+        entries.record(id, Some(obj.values()?))?;
         for link in links {
             match link_value(entries, &link, inserted) {
                 Some(v) => obj.set_value(link.column, v)?,

@@ -28,6 +28,20 @@ pub(super) fn flush(session: &mut Session) -> Result<()> {
     let conn = conn
         .as_mut()
         .ok_or_else(|| Error::Pool("the session has no connection".to_owned()))?;
+    // Objects loaded without a snapshot get one now if the flush looks at them: written, linked or
+    // being deleted.
+    let lazy: Vec<usize> = entries
+        .ids()
+        .filter(|&id| {
+            entries.get(id).is_some_and(|e| {
+                e.is_lazy()
+                    && (e.state == State::Deleting || e.obj.is_touched() || !e.links.is_empty())
+            })
+        })
+        .collect();
+    for id in lazy {
+        entries.materialize(id)?;
+    }
     let bulk = cascade::prepare(conn, dialect, entries)?;
     let mut work = Work::collect(entries);
     let order = work.table_order();
@@ -145,10 +159,7 @@ fn link_value(entries: &Entries, link: &Link, inserted: &HashSet<usize>) -> Opti
     if !in_db {
         return None;
     }
-    parent
-        .snapshot
-        .as_ref()
-        .and_then(|s| s.get(link.parent_column).cloned())
+    parent.db_value(link.parent_column)
 }
 
 /// Fills a foreign key whose parent was inserted after the child (a cycle): `UPDATE child SET fk = ?`.
