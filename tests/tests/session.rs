@@ -651,3 +651,31 @@ db_test!(fn loaded_objects_are_tracked_from_their_first_write(engine) {
     assert_eq!(count(engine, "user"), 1);
     Ok(())
 });
+
+db_test!(fn autoflush_sees_writes_and_skips_work_when_nothing_changed(engine) {
+    use orm_core::query::select;
+    engine.create_all()?;
+    let mut first = engine.session();
+    first.add_all([user("john"), user("susan")]);
+    first.commit()?;
+
+    let mut session = engine.session();
+    let john = session.get::<User>(1)?.expect("john");
+    let log = engine.record_statements();
+    // Nothing changed: a query is just the query.
+    let all = session.all(select::<User>())?;
+    assert_eq!(all.len(), 2);
+    assert_eq!(log.count(), 1, "{:?}", log.sql());
+    // A plain field write on a loaded object is flushed before the next query sees the table.
+    john.write().username = "johnny".into();
+    let found = session.first(select::<User>().filter(User::username.eq("johnny")))?;
+    assert!(found.expect("flushed before the query").ptr_eq(&john));
+    // A write from another thread is seen too.
+    let susan = all.into_iter().find(|u| u.read().username == "susan").expect("susan");
+    std::thread::spawn(move || susan.write().username = "sue".into())
+        .join()
+        .expect("thread");
+    assert!(session.first(select::<User>().filter(User::username.eq("sue")))?.is_some());
+    session.commit()?;
+    Ok(())
+});

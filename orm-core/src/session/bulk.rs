@@ -80,9 +80,7 @@ impl<M: Model> BulkStatement for Delete<M> {
 
 impl Session {
     fn prepare_bulk(&mut self) -> Result<()> {
-        if self.autoflush_enabled() {
-            self.flush()?;
-        }
+        self.autoflush()?;
         self.begin_for_write()
     }
 

@@ -49,7 +49,7 @@ impl Session {
         if let Some(found) = self.lookup::<M>(key)? {
             return Ok(found);
         }
-        if self.autoflush {
+        if self.autoflush && self.entries.may_have_changes() {
             self.flush()?;
             if let Some(found) = self.lookup::<M>(key)? {
                 return Ok(found);

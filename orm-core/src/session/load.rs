@@ -80,9 +80,7 @@ impl Session {
                 def.name
             )));
         }
-        if self.autoflush_enabled() {
-            self.flush()?;
-        }
+        self.autoflush()?;
         let keys = parent_keys(parents, r.local)?;
         let target = T::table();
         let mut groups: Groups<T> = HashMap::default();

@@ -182,11 +182,7 @@ impl Session {
                     State::Pending => {
                         self.entries.replace(id, None);
                     }
-                    State::Persistent => {
-                        if let Some(e) = self.entries.slots[id].as_mut() {
-                            e.state = State::Deleting;
-                        }
-                    }
+                    State::Persistent => self.entries.mark_deleting(id),
                     State::Deleting => {}
                 }
             }
@@ -206,13 +202,7 @@ impl Session {
                 // A copy of an object this session holds under the same key deletes that one: one
                 // entry per key, or the identity map would lose the loaded object.
                 match self.entries.identity.get(&key).copied() {
-                    Some(held) => {
-                        if let Some(e) = self.entries.slots[held].as_mut() {
-                            if e.state == State::Persistent {
-                                e.state = State::Deleting;
-                            }
-                        }
-                    }
+                    Some(held) => self.entries.mark_deleting(held),
                     None => {
                         self.entries.push_keyed(entry, Some(key));
                     }
@@ -279,14 +269,14 @@ impl Session {
             .entries
             .find(&*child.erased())
             .ok_or_else(|| Error::config("the child is not in the session"))?;
-        if let Some(entry) = self.entries.slots[child_id].as_mut() {
-            entry.links.retain(|l| l.column != column.index());
-            entry.links.push(Link {
+        self.entries.add_link(
+            child_id,
+            Link {
                 column: column.index(),
                 parent: parent_id,
                 parent_column,
-            });
-        }
+            },
+        );
         Ok(())
     }
 }

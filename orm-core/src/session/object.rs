@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 
 use crate::error::{Error, Result};
 use crate::model::Model;
@@ -28,6 +28,11 @@ pub(crate) struct Cell<M> {
     lazy: AtomicBool,
     /// The values before the first write of a lazy object: what the database holds.
     before: Mutex<Option<Vec<Value>>>,
+    /// The "something changed" flag of the session tracking the object (a write sets it, so that a
+    /// query's autoflush need not look at every object); `more` for any further session.
+    flag: OnceLock<Arc<AtomicBool>>,
+    more: Mutex<Vec<Arc<AtomicBool>>>,
+    has_more: AtomicBool,
 }
 
 impl<M: Model> Obj<M> {
@@ -47,6 +52,9 @@ impl<M: Model> Obj<M> {
                 touched: AtomicBool::new(false),
                 lazy: AtomicBool::new(lazy),
                 before: Mutex::new(None),
+                flag: OnceLock::new(),
+                more: Mutex::new(Vec::new()),
+                has_more: AtomicBool::new(false),
             }),
         }
     }
@@ -68,6 +76,7 @@ impl<M: Model> Obj<M> {
             }
         }
         self.cell.touched.store(true, Ordering::Relaxed);
+        self.cell.signal();
         guard
     }
 
@@ -125,6 +134,8 @@ pub(crate) trait AnyObj: Send + Sync {
     fn settle(&self) -> Option<Vec<Value>>;
     /// Whether the object has no session snapshot and takes one at its first write.
     fn is_lazy(&self) -> bool;
+    /// Sets `flag` whenever the object is written from now on.
+    fn register(&self, flag: &Arc<AtomicBool>);
     /// The database's value of column `index` of a lazy object: before its first write, or now.
     fn db_value(&self, index: usize) -> Result<Value>;
     fn mark_touched(&self);
@@ -142,6 +153,20 @@ fn busy(table: &str) -> Error {
     Error::InvalidValue(format!(
         "an object of `{table}` is borrowed by a read or write guard while the session needs it; drop the guard first"
     ))
+}
+
+impl<M> Cell<M> {
+    /// Tells the sessions tracking this object that it was written.
+    fn signal(&self) {
+        if let Some(flag) = self.flag.get() {
+            flag.store(true, Ordering::Release);
+        }
+        if self.has_more.load(Ordering::Acquire) {
+            for flag in self.more.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+                flag.store(true, Ordering::Release);
+            }
+        }
+    }
 }
 
 impl<M: Model> Cell<M> {
@@ -219,6 +244,18 @@ impl<M: Model> AnyObj for Cell<M> {
 
     fn is_lazy(&self) -> bool {
         self.lazy.load(Ordering::Acquire)
+    }
+
+    fn register(&self, flag: &Arc<AtomicBool>) {
+        let first = self.flag.get_or_init(|| flag.clone());
+        if Arc::ptr_eq(first, flag) {
+            return;
+        }
+        let mut more = self.more.lock().unwrap_or_else(|p| p.into_inner());
+        if !more.iter().any(|f| Arc::ptr_eq(f, flag)) {
+            more.push(flag.clone());
+            self.has_more.store(true, Ordering::Release);
+        }
     }
 
     fn db_value(&self, index: usize) -> Result<Value> {

@@ -12,9 +12,7 @@ use crate::value::{SqlType, Value};
 impl Session {
     /// Flushes pending changes when autoflush is on, so that the query sees them.
     fn autoflush_before_query(&mut self) -> Result<()> {
-        if self.autoflush_enabled() {
-            self.flush()?;
-        }
+        self.autoflush()?;
         Ok(())
     }
 

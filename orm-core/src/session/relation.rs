@@ -41,14 +41,14 @@ impl Session {
     }
 
     fn push_link(&mut self, child: usize, column: usize, parent: usize, parent_column: usize) {
-        if let Some(entry) = self.entries.slots[child].as_mut() {
-            entry.links.retain(|l| l.column != column);
-            entry.links.push(Link {
+        self.entries.add_link(
+            child,
+            Link {
                 column,
                 parent,
                 parent_column,
-            });
-        }
+            },
+        );
     }
 
     /// Adds `child` to `parent`'s to-many relationship: its foreign key is set at flush (after

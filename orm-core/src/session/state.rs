@@ -1,6 +1,7 @@
 //! The session's bookkeeping: one entry per tracked object, and the journal that lets a failed commit,
 //! a rollback or a savepoint put everything back.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -94,6 +95,9 @@ pub(crate) struct Entries {
     /// Object address to entry id, to find the entry of a handle.
     pub(crate) by_addr: HashMap<usize, usize>,
     pub(crate) journal: Vec<Record>,
+    /// Set when something may need flushing: pending or deleted objects, links, or a write to any
+    /// tracked object (objects set it themselves). Cleared when a flush begins.
+    pub(crate) changed: Arc<AtomicBool>,
 }
 
 impl Entries {
@@ -119,6 +123,10 @@ impl Entries {
 
     /// [`Entries::push`] with the identity already computed.
     pub(crate) fn push_keyed(&mut self, entry: Entry, key: Option<IdentityKey>) -> usize {
+        entry.obj.register(&self.changed);
+        if entry.state != State::Persistent {
+            self.note_change();
+        }
         let id = self.slots.len();
         self.by_addr.insert(entry.obj.addr(), id);
         if let Some(key) = key {
@@ -126,6 +134,36 @@ impl Entries {
         }
         self.slots.push(Some(entry));
         id
+    }
+
+    /// Something may need flushing.
+    pub(crate) fn note_change(&self) {
+        self.changed.store(true, Ordering::Release);
+    }
+
+    /// Whether anything may need flushing since the last flush began.
+    pub(crate) fn may_have_changes(&self) -> bool {
+        self.changed.load(Ordering::Acquire)
+    }
+
+    /// Sets `child`'s foreign key `link.column` from `link.parent` at flush (replacing an earlier
+    /// link of that column).
+    pub(crate) fn add_link(&mut self, child: usize, link: Link) {
+        if let Some(entry) = self.slots.get_mut(child).and_then(Option::as_mut) {
+            entry.links.retain(|l| l.column != link.column);
+            entry.links.push(link);
+            self.changed.store(true, Ordering::Release);
+        }
+    }
+
+    /// Marks a persistent entry for deletion at the next flush.
+    pub(crate) fn mark_deleting(&mut self, id: usize) {
+        if let Some(e) = self.slots.get_mut(id).and_then(Option::as_mut) {
+            if e.state == State::Persistent {
+                e.state = State::Deleting;
+                self.changed.store(true, Ordering::Release);
+            }
+        }
     }
 
     /// Gives a lazy entry its snapshot (what the object held before its first write, or holds now);
@@ -196,6 +234,8 @@ impl Entries {
 
     /// Undoes the journal down to `mark`, newest first.
     pub(crate) fn restore_to(&mut self, mark: usize) -> Result<()> {
+        // What is put back (pending objects, written values) needs flushing again.
+        self.note_change();
         let mut first_error = None;
         while self.journal.len() > mark {
             let Some(record) = self.journal.pop() else {

@@ -11,11 +11,6 @@ use crate::value::Value;
 // Small hooks for the query builder's execution (`session/query.rs`); they keep it off the
 // session's internals.
 impl Session {
-    /// Whether queries flush first.
-    pub(crate) fn autoflush_enabled(&self) -> bool {
-        self.autoflush
-    }
-
     /// Opens the session's transaction if none is open (before a bulk write).
     pub(crate) fn begin_for_write(&mut self) -> Result<()> {
         self.begin_if_needed()

@@ -13,20 +13,40 @@ impl Session {
     /// The first failing statement's error. The transaction is then rolled back (or, inside
     /// [`Session::savepoint`], left for the savepoint to undo) and every object is as it was.
     pub fn flush(&mut self) -> Result<()> {
+        // Cleared before looking, so that a write made from now on is seen by the next autoflush.
+        self.entries
+            .changed
+            .store(false, std::sync::atomic::Ordering::Release);
         if !self.has_changes() {
             return Ok(());
         }
-        self.link_assigned()?;
-        self.begin_if_needed()?;
-        match flush::flush(self) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                if self.savepoints.is_empty() {
-                    self.abort();
-                }
-                Err(e)
-            }
+        let prepared = self.link_assigned().and_then(|()| self.begin_if_needed());
+        if let Err(e) = prepared {
+            // Nothing was written: whatever was to be written still is.
+            self.entries.note_change();
+            return Err(e);
         }
+        if let Err(e) = flush::flush(self) {
+            self.entries.note_change();
+            if self.savepoints.is_empty() {
+                self.abort();
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Flushes before a query when autoflush is on and anything may have changed since the last
+    /// flush: without looking at every tracked object when nothing was added, deleted or written.
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::flush`].
+    pub(crate) fn autoflush(&mut self) -> Result<()> {
+        if self.autoflush && self.entries.may_have_changes() {
+            self.flush()?;
+        }
+        Ok(())
     }
 
     /// Flushes and commits. On failure the transaction is rolled back and every object and the
