@@ -2,8 +2,8 @@
 
 use std::any::Any;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 
 use crate::error::{Error, Result};
 use crate::model::Model;
@@ -28,12 +28,12 @@ pub(crate) struct Cell<M> {
     lazy: AtomicBool,
     /// The values before the first write of a lazy object: what the database holds.
     before: Mutex<Option<Vec<Value>>>,
-    /// The "something changed" flag of the session tracking the object (a write sets it, so that a
-    /// query's autoflush need not look at every object); `more` for any further session.
-    flag: OnceLock<Arc<AtomicBool>>,
-    more: Mutex<Vec<Arc<AtomicBool>>>,
-    has_more: AtomicBool,
 }
+
+/// Counts [`Obj::write`] calls, process-wide: a session whose last flush saw the same count knows
+/// that none of its objects was written since, without looking at each (an autoflush before every
+/// query would otherwise cost a pass over every tracked object). A write elsewhere only costs a look.
+pub(crate) static WRITES: AtomicU64 = AtomicU64::new(0);
 
 impl<M: Model> Obj<M> {
     pub(crate) fn new(value: M) -> Self {
@@ -52,9 +52,6 @@ impl<M: Model> Obj<M> {
                 touched: AtomicBool::new(false),
                 lazy: AtomicBool::new(lazy),
                 before: Mutex::new(None),
-                flag: OnceLock::new(),
-                more: Mutex::new(Vec::new()),
-                has_more: AtomicBool::new(false),
             }),
         }
     }
@@ -76,7 +73,7 @@ impl<M: Model> Obj<M> {
             }
         }
         self.cell.touched.store(true, Ordering::Relaxed);
-        self.cell.signal();
+        WRITES.fetch_add(1, Ordering::Release);
         guard
     }
 
@@ -134,8 +131,7 @@ pub(crate) trait AnyObj: Send + Sync {
     fn settle(&self) -> Option<Vec<Value>>;
     /// Whether the object has no session snapshot and takes one at its first write.
     fn is_lazy(&self) -> bool;
-    /// Sets `flag` whenever the object is written from now on.
-    fn register(&self, flag: &Arc<AtomicBool>);
+
     /// The database's value of column `index` of a lazy object: before its first write, or now.
     fn db_value(&self, index: usize) -> Result<Value>;
     fn mark_touched(&self);
@@ -153,20 +149,6 @@ fn busy(table: &str) -> Error {
     Error::InvalidValue(format!(
         "an object of `{table}` is borrowed by a read or write guard while the session needs it; drop the guard first"
     ))
-}
-
-impl<M> Cell<M> {
-    /// Tells the sessions tracking this object that it was written.
-    fn signal(&self) {
-        if let Some(flag) = self.flag.get() {
-            flag.store(true, Ordering::Release);
-        }
-        if self.has_more.load(Ordering::Acquire) {
-            for flag in self.more.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-                flag.store(true, Ordering::Release);
-            }
-        }
-    }
 }
 
 impl<M: Model> Cell<M> {
@@ -244,18 +226,6 @@ impl<M: Model> AnyObj for Cell<M> {
 
     fn is_lazy(&self) -> bool {
         self.lazy.load(Ordering::Acquire)
-    }
-
-    fn register(&self, flag: &Arc<AtomicBool>) {
-        let first = self.flag.get_or_init(|| flag.clone());
-        if Arc::ptr_eq(first, flag) {
-            return;
-        }
-        let mut more = self.more.lock().unwrap_or_else(|p| p.into_inner());
-        if !more.iter().any(|f| Arc::ptr_eq(f, flag)) {
-            more.push(flag.clone());
-            self.has_more.store(true, Ordering::Release);
-        }
     }
 
     fn db_value(&self, index: usize) -> Result<Value> {

@@ -1,13 +1,13 @@
 //! The session's bookkeeping: one entry per tracked object, and the journal that lets a failed commit,
 //! a rollback or a savepoint put everything back.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
 
 use super::identity::{IdentityKey, IdentityMap};
-use super::object::AnyObj;
+use super::object::{AnyObj, WRITES};
 use crate::error::Result;
 use crate::value::Value;
 
@@ -95,9 +95,11 @@ pub(crate) struct Entries {
     /// Object address to entry id, to find the entry of a handle.
     pub(crate) by_addr: HashMap<usize, usize>,
     pub(crate) journal: Vec<Record>,
-    /// Set when something may need flushing: pending or deleted objects, links, or a write to any
-    /// tracked object (objects set it themselves). Cleared when a flush begins.
-    pub(crate) changed: Arc<AtomicBool>,
+    /// Set when something may need flushing: pending or deleted objects, links, restored entries.
+    /// Cleared when a flush begins.
+    pub(crate) changed: bool,
+    /// [`WRITES`] when the last flush began: objects written since make it differ.
+    pub(crate) seen_writes: u64,
 }
 
 impl Entries {
@@ -123,7 +125,6 @@ impl Entries {
 
     /// [`Entries::push`] with the identity already computed.
     pub(crate) fn push_keyed(&mut self, entry: Entry, key: Option<IdentityKey>) -> usize {
-        entry.obj.register(&self.changed);
         if entry.state != State::Persistent {
             self.note_change();
         }
@@ -137,13 +138,19 @@ impl Entries {
     }
 
     /// Something may need flushing.
-    pub(crate) fn note_change(&self) {
-        self.changed.store(true, Ordering::Release);
+    pub(crate) fn note_change(&mut self) {
+        self.changed = true;
     }
 
     /// Whether anything may need flushing since the last flush began.
     pub(crate) fn may_have_changes(&self) -> bool {
-        self.changed.load(Ordering::Acquire)
+        self.changed || WRITES.load(Ordering::Acquire) != self.seen_writes
+    }
+
+    /// A flush begins: what changes from now on is for the next one.
+    pub(crate) fn flush_begins(&mut self) {
+        self.changed = false;
+        self.seen_writes = WRITES.load(Ordering::Acquire);
     }
 
     /// Sets `child`'s foreign key `link.column` from `link.parent` at flush (replacing an earlier
@@ -152,7 +159,7 @@ impl Entries {
         if let Some(entry) = self.slots.get_mut(child).and_then(Option::as_mut) {
             entry.links.retain(|l| l.column != link.column);
             entry.links.push(link);
-            self.changed.store(true, Ordering::Release);
+            self.changed = true;
         }
     }
 
@@ -161,7 +168,7 @@ impl Entries {
         if let Some(e) = self.slots.get_mut(id).and_then(Option::as_mut) {
             if e.state == State::Persistent {
                 e.state = State::Deleting;
-                self.changed.store(true, Ordering::Release);
+                self.changed = true;
             }
         }
     }

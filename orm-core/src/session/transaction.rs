@@ -14,9 +14,7 @@ impl Session {
     /// [`Session::savepoint`], left for the savepoint to undo) and every object is as it was.
     pub fn flush(&mut self) -> Result<()> {
         // Cleared before looking, so that a write made from now on is seen by the next autoflush.
-        self.entries
-            .changed
-            .store(false, std::sync::atomic::Ordering::Release);
+        self.entries.flush_begins();
         if !self.has_changes() {
             return Ok(());
         }
