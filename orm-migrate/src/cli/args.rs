@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
     about = "Database migrations for the application's models"
 )]
 pub struct Cli {
-    /// The database URL (default: the DATABASE_URL environment variable).
+    /// The database URL (default: the DATABASE_URL environment variable, else sqlite:///app.db).
     #[arg(long, global = true)]
     pub database_url: Option<String>,
     /// The migration repository.
