@@ -1,55 +1,19 @@
 //! Behaviour of `#[derive(Model)]`: the metadata, handles, constructor and value conversions it
 //! generates, on the seed models and on models using every option.
 
+#[path = "seed/microblog.rs"]
+mod microblog;
+#[path = "seed/students.rs"]
+mod students;
+
+use microblog::{Post, User};
+use students::Student;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use orm_core::schema::{
     CheckDef, ColumnDef, ColumnType, DefaultExpr, FkAction, ForeignKeyDef, IndexDef, UniqueDef,
 };
 use orm_core::{Error, Metadata, Model, SqlType, Value, ValueError};
-
-/// The seed walkthrough's `User`.
-#[derive(Model, Debug, Clone, PartialEq)]
-pub struct User {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    #[orm(length = 64, index, unique)]
-    pub username: String,
-    #[orm(length = 120, index, unique)]
-    pub email: String,
-    #[orm(length = 256)]
-    pub password_hash: Option<String>,
-}
-
-/// The seed walkthrough's `Post`.
-#[derive(Model, Debug, Clone, PartialEq)]
-pub struct Post {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    #[orm(length = 140)]
-    pub body: String,
-    #[orm(index, default = Utc::now)]
-    pub timestamp: DateTime<Utc>,
-    #[orm(foreign_key = User, index, on_delete = cascade)]
-    pub user_id: i64,
-}
-
-/// Seed 004's `Student`.
-#[derive(Model, Debug, Clone, PartialEq)]
-pub struct Student {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    #[orm(length = 100)]
-    pub firstname: String,
-    #[orm(length = 100)]
-    pub lastname: String,
-    #[orm(length = 80, unique)]
-    pub email: String,
-    pub age: Option<i32>,
-    #[orm(server_default = now)]
-    pub created_at: Option<DateTime<Utc>>,
-    #[orm(text)]
-    pub bio: Option<String>,
-}
 
 /// A tree: a foreign key to its own table.
 #[derive(Model, Debug, Clone, PartialEq)]

@@ -1,54 +1,18 @@
 //! The query builder on SQLite and PostgreSQL: every query of seeds 000 and 004 with the seed's
 //! results, then results through the identity map, aggregates, joins, subqueries and streaming.
 
+#[path = "seed/microblog.rs"]
+mod microblog;
+#[path = "seed/students.rs"]
+mod students;
+
+use microblog::{Post, User};
+use students::Student;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use orm_core::query::{alias, func, select, select_columns};
 use orm_core::{Engine, Error, Model, Obj, Session};
 use tests::db_test;
-
-/// Seed 000's `User`.
-#[derive(Model, Debug, Clone, PartialEq)]
-pub struct User {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    #[orm(length = 64, index, unique)]
-    pub username: String,
-    #[orm(length = 120, index, unique)]
-    pub email: String,
-    #[orm(length = 256)]
-    pub password_hash: Option<String>,
-}
-
-/// Seed 000's `Post`.
-#[derive(Model, Debug, Clone, PartialEq)]
-pub struct Post {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    #[orm(length = 140)]
-    pub body: String,
-    #[orm(index, default = Utc::now)]
-    pub timestamp: DateTime<Utc>,
-    #[orm(foreign_key = User, index, on_delete = cascade)]
-    pub user_id: i64,
-}
-
-/// Seed 004's `Student`.
-#[derive(Model, Debug, Clone, PartialEq)]
-pub struct Student {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    #[orm(length = 100)]
-    pub firstname: String,
-    #[orm(length = 100)]
-    pub lastname: String,
-    #[orm(length = 80, unique)]
-    pub email: String,
-    pub age: Option<i32>,
-    #[orm(server_default = now)]
-    pub created_at: Option<DateTime<Utc>>,
-    #[orm(text)]
-    pub bio: Option<String>,
-}
 
 /// A tree, for self-joins.
 #[derive(Model, Debug, Clone, PartialEq)]

@@ -1,50 +1,16 @@
 //! `create_all` / `drop_all` checked against the database's own catalog: sqlite_master and pragmas on
 //! SQLite, information_schema and pg_catalog on PostgreSQL.
 
-use chrono::{DateTime, Utc};
-use orm_core::{DialectKind, Engine, Model, Value};
+#[path = "seed/microblog.rs"]
+mod microblog;
+// Not named here, but linked in: create_all must build its table.
+#[path = "seed/students.rs"]
+mod students;
+
+use microblog::{Post, User};
+
+use orm_core::{DialectKind, Engine, Value};
 use tests::db_test;
-
-#[derive(Model, Debug)]
-pub struct User {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    #[orm(length = 64, index, unique)]
-    pub username: String,
-    #[orm(length = 120, index, unique)]
-    pub email: String,
-    #[orm(length = 256)]
-    pub password_hash: Option<String>,
-}
-
-#[derive(Model, Debug)]
-pub struct Post {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    #[orm(length = 140)]
-    pub body: String,
-    #[orm(index, default = Utc::now)]
-    pub timestamp: DateTime<Utc>,
-    #[orm(foreign_key = User, index, on_delete = cascade)]
-    pub user_id: i64,
-}
-
-#[derive(Model, Debug)]
-pub struct Student {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    #[orm(length = 100)]
-    pub firstname: String,
-    #[orm(length = 100)]
-    pub lastname: String,
-    #[orm(length = 80, unique)]
-    pub email: String,
-    pub age: Option<i32>,
-    #[orm(server_default = now)]
-    pub created_at: Option<DateTime<Utc>>,
-    #[orm(text)]
-    pub bio: Option<String>,
-}
 
 fn text(v: &Value) -> String {
     match v {

@@ -1,33 +1,14 @@
 //! The session and unit of work on SQLite and PostgreSQL: identity map, dirty tracking, flush order,
 //! batching, atomic failure, optimistic locking, savepoints, rollback.
 
+#[path = "seed/microblog.rs"]
+mod microblog;
+
+use microblog::{Post, User};
+
 use chrono::{DateTime, Utc};
 use orm_core::{ConstraintKind, Engine, Error, Model, Obj, Session};
 use tests::db_test;
-
-#[derive(Model, Debug, Clone, PartialEq)]
-pub struct User {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    #[orm(length = 64, index, unique)]
-    pub username: String,
-    #[orm(length = 120, index, unique)]
-    pub email: String,
-    #[orm(length = 256)]
-    pub password_hash: Option<String>,
-}
-
-#[derive(Model, Debug, Clone, PartialEq)]
-pub struct Post {
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    #[orm(length = 140)]
-    pub body: String,
-    #[orm(index, default = Utc::now)]
-    pub timestamp: DateTime<Utc>,
-    #[orm(foreign_key = User, index)]
-    pub user_id: i64,
-}
 
 /// Named so that name order and dependency order disagree: SQLAlchemy's tie-break trap.
 #[derive(Model, Debug)]
