@@ -4,8 +4,7 @@
 //! `cargo bench -p tests --bench query` (in-memory SQLite; PostgreSQL too when `TEST_POSTGRES_URL` is
 //! set).
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use orm_core::query::{insert_many, select, select_columns};
 use orm_core::{Engine, Model};
@@ -52,18 +51,6 @@ fn fill(engine: &Engine) -> orm_core::Result<()> {
         s.upsert(insert_many(rows))?;
     }
     s.commit()
-}
-
-/// The fastest of `RUNS` runs.
-fn best(mut f: impl FnMut() -> usize) -> Duration {
-    (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(f());
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 fn orm_load(engine: &Engine) -> usize {
@@ -141,7 +128,7 @@ fn sqlite() -> Result<(), Box<dyn std::error::Error>> {
     }
     let map =
         |r: &rusqlite::Row<'_>| Ok(row(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
-    let raw_load = best(|| {
+    let raw_load = tests::fastest_of(RUNS, || {
         let mut st = raw.prepare_cached(SELECT_ALL).expect("prepare");
         let rows: Vec<BenchRow> = st
             .query_map([], map)
@@ -150,7 +137,7 @@ fn sqlite() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         rows.len()
     });
-    let raw_get = best(|| {
+    let raw_get = tests::fastest_of(RUNS, || {
         (1..=GETS)
             .filter(|&id| {
                 let mut st = raw
@@ -160,10 +147,10 @@ fn sqlite() -> Result<(), Box<dyn std::error::Error>> {
             })
             .count()
     });
-    let orm_load_t = best(|| orm_load(&engine));
-    let orm_get_t = best(|| orm_gets(&engine));
+    let orm_load_t = tests::fastest_of(RUNS, || orm_load(&engine));
+    let orm_get_t = tests::fastest_of(RUNS, || orm_gets(&engine));
     report("sqlite (memory)", orm_load_t, raw_load, orm_get_t, raw_get);
-    let tuples = best(|| orm_tuples(&engine));
+    let tuples = tests::fastest_of(RUNS, || orm_tuples(&engine));
     println!(
         "sqlite (memory): load {ROWS} rows as tuples (no identity map): {tuples:?}, ratio {:.2}x",
         ratio(tuples, raw_load)
@@ -186,7 +173,7 @@ fn postgres() -> Result<(), Box<dyn std::error::Error>> {
     let all = raw.prepare(SELECT_ALL)?;
     let one = raw.prepare(&format!("{SELECT_ALL} WHERE \"id\" = $1"))?;
     let map = |r: &postgres::Row| row(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
-    let raw_load = best(|| {
+    let raw_load = tests::fastest_of(RUNS, || {
         let rows: Vec<BenchRow> = raw
             .query(&all, &[])
             .expect("query")
@@ -195,7 +182,7 @@ fn postgres() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         rows.len()
     });
-    let raw_get = best(|| {
+    let raw_get = tests::fastest_of(RUNS, || {
         (1..=GETS)
             .filter(|id| {
                 raw.query_opt(&one, &[id])
@@ -205,10 +192,10 @@ fn postgres() -> Result<(), Box<dyn std::error::Error>> {
             })
             .count()
     });
-    let orm_load_t = best(|| orm_load(&db.engine));
-    let orm_get_t = best(|| orm_gets(&db.engine));
+    let orm_load_t = tests::fastest_of(RUNS, || orm_load(&db.engine));
+    let orm_get_t = tests::fastest_of(RUNS, || orm_gets(&db.engine));
     report("postgresql", orm_load_t, raw_load, orm_get_t, raw_get);
-    let tuples = best(|| orm_tuples(&db.engine));
+    let tuples = tests::fastest_of(RUNS, || orm_tuples(&db.engine));
     println!(
         "postgresql: load {ROWS} rows as tuples (no identity map): {tuples:?}, ratio {:.2}x",
         ratio(tuples, raw_load)

@@ -7,8 +7,7 @@
 //! `TEST_POSTGRES_URL` is set).
 
 use std::collections::HashMap;
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use orm_core::query::select;
 use orm_core::{BelongsTo, Engine, HasMany, Model};
@@ -80,17 +79,6 @@ fn fill(engine: &Engine) -> orm_core::Result<()> {
         }
     }
     s.commit()
-}
-
-fn best(mut f: impl FnMut() -> usize) -> Duration {
-    (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(f());
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 /// Counts the comments through the loaded tree, so that both sides walk what they built.
@@ -266,8 +254,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     fill(&engine)?;
     let raw = rusqlite::Connection::open(&path)?;
     assert_eq!(raw_sqlite(&raw), orm_load(&engine));
-    let raw_t = best(|| raw_sqlite(&raw));
-    let orm_t = best(|| orm_load(&engine));
+    let raw_t = tests::fastest_of(RUNS, || raw_sqlite(&raw));
+    let orm_t = tests::fastest_of(RUNS, || orm_load(&engine));
     report("sqlite (file)", orm_t, raw_t);
 
     let Ok(url) = std::env::var(tests::POSTGRES_URL_VAR) else {
@@ -282,8 +270,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
     client.batch_execute(&format!("SET search_path TO \"{}\"", db.schema()))?;
     assert_eq!(raw_postgres(&mut client), orm_load(&db.engine));
-    let raw_t = best(|| raw_postgres(&mut client));
-    let orm_t = best(|| orm_load(&db.engine));
+    let raw_t = tests::fastest_of(RUNS, || raw_postgres(&mut client));
+    let orm_t = tests::fastest_of(RUNS, || orm_load(&db.engine));
     report("postgresql", orm_t, raw_t);
     Ok(())
 }

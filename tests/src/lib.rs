@@ -143,3 +143,16 @@ macro_rules! db_test {
         }
     };
 }
+
+/// The fastest of `runs` timed runs of `f` (its result is kept from being optimised away): the
+/// benchmarks' measure, least disturbed by whatever else the machine does.
+pub fn fastest_of(runs: usize, mut f: impl FnMut() -> usize) -> std::time::Duration {
+    (0..runs)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            std::hint::black_box(f());
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}

@@ -581,9 +581,7 @@ db_test!(fn rollback_is_refused_inside_a_savepoint(engine) {
 // must hold for them as for objects the session inserted.
 db_test!(fn loaded_objects_are_tracked_from_their_first_write(engine) {
     engine.create_all()?;
-    let mut first = engine.session();
-    first.add_all([user("john"), user("susan")]);
-    first.commit()?;
+    seed_users(&mut engine.session())?;
 
     let mut session = engine.session();
     let john = session.get::<User>(1)?.expect("john");
@@ -636,9 +634,7 @@ db_test!(fn loaded_objects_are_tracked_from_their_first_write(engine) {
 db_test!(fn autoflush_sees_writes_and_skips_work_when_nothing_changed(engine) {
     use orm_core::query::select;
     engine.create_all()?;
-    let mut first = engine.session();
-    first.add_all([user("john"), user("susan")]);
-    first.commit()?;
+    seed_users(&mut engine.session())?;
 
     let mut session = engine.session();
     let john = session.get::<User>(1)?.expect("john");
