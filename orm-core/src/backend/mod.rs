@@ -19,32 +19,21 @@ pub struct Rows {
     pub rows: Vec<Vec<Value>>,
 }
 
-/// Whether a statement batch may change the schema, so that cached prepared statements (a `SELECT *`
-/// among them) must be forgotten. Transaction control, the common case, cannot.
-pub(crate) fn may_change_schema(sql: &str) -> bool {
-    let head = sql
-        .trim_start()
-        .get(..8)
-        .unwrap_or(sql)
-        .to_ascii_uppercase();
-    ![
-        "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOIN", "RELEASE", "SELECT 1", "SET ",
-    ]
-    .iter()
-    .any(|p| head.starts_with(p))
-}
-
-/// Whether a single statement changes the schema (`CREATE`, `ALTER`, `DROP`), so that cached
-/// prepared statements must be forgotten after it.
-pub(crate) fn is_ddl(sql: &str) -> bool {
-    let word = sql
-        .trim_start()
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .next()
-        .unwrap_or("");
-    ["CREATE", "ALTER", "DROP"]
-        .iter()
-        .any(|k| word.eq_ignore_ascii_case(k))
+/// Whether SQL text changes the schema (any of its statements starts with `CREATE`, `ALTER` or
+/// `DROP`), so that cached prepared statements (a `SELECT *` among them) must be forgotten after it.
+/// The one rule for single statements and batches alike; a `;` inside a string literal can only cause
+/// a needless forgetting.
+pub(crate) fn changes_schema(sql: &str) -> bool {
+    sql.split(';').any(|statement| {
+        let word = statement
+            .trim_start()
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .next()
+            .unwrap_or("");
+        ["CREATE", "ALTER", "DROP"]
+            .iter()
+            .any(|k| word.eq_ignore_ascii_case(k))
+    })
 }
 
 /// A callback receiving each row of a streamed query (column names, values); `false` stops.
@@ -103,4 +92,29 @@ pub trait Backend: Send {
     /// Marks the connection unusable: the pool closes it instead of handing it out again (a
     /// connection whose session settings could not be restored).
     fn mark_broken(&mut self);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes_schema;
+
+    #[test]
+    fn schema_changes_are_recognised_in_statements_and_batches() {
+        for sql in [
+            "CREATE TABLE t (a INT)",
+            "  alter table t add b int",
+            "SET x = 1; DROP SCHEMA s",
+        ] {
+            assert!(changes_schema(sql), "{sql}");
+        }
+        for sql in [
+            "BEGIN IMMEDIATE",
+            "COMMIT",
+            "INSERT INTO created VALUES (1)",
+            "SELECT 1",
+            "SAVEPOINT a",
+        ] {
+            assert!(!changes_schema(sql), "{sql}");
+        }
+    }
 }

@@ -110,7 +110,7 @@ impl Backend for PostgresBackend {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let (stmt, _) = self.prepare(sql)?;
         let result = self.client.execute(&stmt, &bind(params));
-        if super::is_ddl(sql) {
+        if super::changes_schema(sql) {
             // A cached `SELECT *` would fail with "cached plan must not change result type".
             self.statements.clear();
         }
@@ -146,7 +146,7 @@ impl Backend for PostgresBackend {
 
     fn batch_execute(&mut self, sql: &str) -> Result<()> {
         let result = self.client.batch_execute(sql);
-        if super::may_change_schema(sql) {
+        if super::changes_schema(sql) {
             // A cached `SELECT *` would fail with "cached plan must not change result type".
             self.statements.clear();
         }

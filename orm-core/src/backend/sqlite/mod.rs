@@ -144,7 +144,7 @@ impl Backend for SqliteBackend {
             stmt.execute(rusqlite::params_from_iter(params))
                 .map_err(map_error)?
         };
-        if super::is_ddl(sql) {
+        if super::changes_schema(sql) {
             self.forget_statements();
         }
         Ok(n as u64)
@@ -210,7 +210,7 @@ impl Backend for SqliteBackend {
 
     fn batch_execute(&mut self, sql: &str) -> Result<()> {
         let result = self.conn.execute_batch(sql).map_err(map_error);
-        if super::may_change_schema(sql) {
+        if super::changes_schema(sql) {
             self.forget_statements();
         }
         result

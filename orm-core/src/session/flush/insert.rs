@@ -42,10 +42,7 @@ pub(super) fn insert_rows(
         }
         obj.apply_insert_defaults()?;
         if let Some(vi) = version {
-            if matches!(
-                obj.values()?.get(vi),
-                Some(Value::Null) | Some(Value::I64(0)) | Some(Value::I32(0))
-            ) {
+            if matches!(obj.value(vi)?, Value::Null | Value::I64(0) | Value::I32(0)) {
                 obj.set_value(vi, Value::I64(1))?;
             }
         }
