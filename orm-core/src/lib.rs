@@ -97,6 +97,6 @@ pub mod prelude {
 /// Items used by the code `#[derive(Model)]` generates. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::model::{decode_field, decode_field_with};
+    pub use crate::model::{decode_field, decode_field_with, read_field_with};
     pub use inventory;
 }

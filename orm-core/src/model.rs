@@ -1,5 +1,6 @@
 //! The [`Model`] trait that `#[derive(Model)]` implements.
 
+use crate::backend::Row;
 use crate::error::Result;
 use crate::query::Select;
 use crate::relation::{Eager, ErasedObj, RelationDef};
@@ -50,6 +51,26 @@ pub trait Model: Sized + Send + Sync + 'static {
     ///
     /// [`crate::Error::Decode`] naming the table and the column that did not fit.
     fn from_values(values: Vec<Value>) -> Result<Self>;
+
+    /// Builds an object from the columns of `row` starting at `offset`, read as the driver holds
+    /// them (one typed read per column). The default goes through [`Model::from_values`].
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Decode`] naming the table and the column that did not fit.
+    fn from_row(row: &dyn Row, offset: usize) -> Result<Self> {
+        let values = (offset..offset + Self::COLUMNS.len())
+            .zip(Self::COLUMNS)
+            .map(|(i, column)| {
+                row.value(i).map_err(|e| crate::Error::Decode {
+                    table: Self::TABLE_NAME.to_owned(),
+                    column: (*column).to_owned(),
+                    message: e.0,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Self::from_values(values)
+    }
 
     /// Fills Rust-side defaults of optional fields that are still `None`; called before an INSERT.
     fn apply_insert_defaults(&mut self) {}
@@ -126,6 +147,24 @@ pub fn decode_field_with<T>(
         message: "the row has fewer columns than the model".to_owned(),
     })?;
     decode(value).map_err(|e| crate::Error::Decode {
+        table: table.to_owned(),
+        column: column.to_owned(),
+        message: e.0,
+    })
+}
+
+/// Reads one field from a driver row for generated code, turning a [`ValueError`] into
+/// [`crate::Error::Decode`] naming the table and the column. The reader is passed in for the same
+/// reason as in [`decode_field_with`].
+#[doc(hidden)]
+pub fn read_field_with<T>(
+    table: &str,
+    column: &str,
+    row: &dyn Row,
+    index: usize,
+    read: fn(&dyn Row, usize) -> Result<T, ValueError>,
+) -> Result<T> {
+    read(row, index).map_err(|e| crate::Error::Decode {
         table: table.to_owned(),
         column: column.to_owned(),
         message: e.0,

@@ -5,6 +5,7 @@ use std::fmt;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
+use crate::backend::Row;
 use crate::schema::ColumnType;
 
 /// A database value, as bound to a statement or read from a row.
@@ -155,6 +156,22 @@ pub trait SqlType: Sized {
     /// A [`ValueError`] when the value does not fit (a NULL into a non-`Option`, text into an integer, an
     /// integer out of range).
     fn from_value(value: Value) -> Result<Self, ValueError>;
+
+    /// Reads column `i` of a row as the driver holds it. The default goes through [`Row::value`]
+    /// and [`SqlType::from_value`]; the built-in numbers and strings read the driver's own
+    /// representation directly.
+    ///
+    /// # Errors
+    ///
+    /// As [`SqlType::from_value`].
+    fn read(row: &dyn Row, i: usize) -> Result<Self, ValueError> {
+        Self::from_value(row.value(i)?)
+    }
+}
+
+/// The error for a NULL read into a type that has none.
+fn null_into(expected: &str) -> ValueError {
+    ValueError::mismatch(expected, &Value::Null)
 }
 
 macro_rules! int_type {
@@ -170,6 +187,12 @@ macro_rules! int_type {
                 let wide = value
                     .as_i64()
                     .ok_or_else(|| ValueError::mismatch(stringify!($t), &value))?;
+                <$t>::try_from(wide).map_err(|_| {
+                    ValueError(format!("{wide} is out of range for {}", stringify!($t)))
+                })
+            }
+            fn read(row: &dyn Row, i: usize) -> Result<Self, ValueError> {
+                let wide = row.get_i64(i)?.ok_or_else(|| null_into(stringify!($t)))?;
                 <$t>::try_from(wide).map_err(|_| {
                     ValueError(format!("{wide} is out of range for {}", stringify!($t)))
                 })
@@ -219,6 +242,9 @@ impl SqlType for f64 {
                 .ok_or_else(|| ValueError::mismatch("f64", v)),
         }
     }
+    fn read(row: &dyn Row, i: usize) -> Result<Self, ValueError> {
+        row.get_f64(i)?.ok_or_else(|| null_into("f64"))
+    }
 }
 
 impl SqlType for f32 {
@@ -253,6 +279,9 @@ impl SqlType for String {
             Value::Text(s) => Ok(s),
             v => Err(ValueError::mismatch("text", &v)),
         }
+    }
+    fn read(row: &dyn Row, i: usize) -> Result<Self, ValueError> {
+        row.get_text(i)?.ok_or_else(|| null_into("text"))
     }
 }
 
@@ -362,6 +391,13 @@ impl<T: SqlType> SqlType for Option<T> {
         match value {
             Value::Null => Ok(None),
             v => T::from_value(v).map(Some),
+        }
+    }
+    fn read(row: &dyn Row, i: usize) -> Result<Self, ValueError> {
+        if row.is_null(i)? {
+            Ok(None)
+        } else {
+            T::read(row, i).map(Some)
         }
     }
 }

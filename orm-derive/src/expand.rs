@@ -102,14 +102,35 @@ fn model_impl(m: &Model) -> TokenStream {
             )?
         }
     });
-    let skipped = m.fields.iter().filter(|f| f.is_skipped()).map(|f| {
-        let ident = &f.ident;
-        if f.relation().is_some() {
-            let init = crate::expand_relation::init(m, f);
-            return quote!(#ident: #init);
-        }
-        quote!(#ident: ::core::default::Default::default())
-    });
+    let read = columns
+        .iter()
+        .zip(&column_names)
+        .zip(&positions)
+        .map(|((f, name), at)| {
+            let (ident, ty) = (&f.ident, &f.ty);
+            quote! {
+                #ident: _orm::__private::read_field_with(
+                    #table,
+                    #name,
+                    row,
+                    offset + #at,
+                    <#ty as _orm::SqlType>::read,
+                )?
+            }
+        });
+    let skipped: Vec<TokenStream> = m
+        .fields
+        .iter()
+        .filter(|f| f.is_skipped())
+        .map(|f| {
+            let ident = &f.ident;
+            if f.relation().is_some() {
+                let init = crate::expand_relation::init(m, f);
+                return quote!(#ident: #init);
+            }
+            quote!(#ident: ::core::default::Default::default())
+        })
+        .collect();
     let relation_items = crate::expand_relation::model_items(m);
     let insert_defaults = columns.iter().filter(|f| f.is_option()).filter_map(|f| {
         let path = &f.attrs.default.as_ref()?.value;
@@ -173,6 +194,16 @@ fn model_impl(m: &Model) -> TokenStream {
                 let mut values = ::core::iter::IntoIterator::into_iter(values);
                 ::core::result::Result::Ok(Self {
                     #(#decode,)*
+                    #(#skipped,)*
+                })
+            }
+
+            fn from_row(
+                row: &dyn _orm::backend::Row,
+                offset: usize,
+            ) -> _orm::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    #(#read,)*
                     #(#skipped,)*
                 })
             }

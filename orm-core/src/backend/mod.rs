@@ -2,7 +2,11 @@
 //! to the portable [`crate::Error`] in its own `error.rs`.
 
 pub(crate) mod postgres;
+mod row;
 pub(crate) mod sqlite;
+
+pub(crate) use row::no_column;
+pub use row::{Row, RowReader};
 
 use std::sync::Arc;
 
@@ -36,8 +40,8 @@ pub(crate) fn changes_schema(sql: &str) -> bool {
     })
 }
 
-/// A callback receiving each row of a streamed query (column names, values); `false` stops.
-pub type RowSink<'a> = dyn FnMut(&[String], Vec<Value>) -> Result<bool> + 'a;
+/// A callback receiving each row of a query as the driver holds it; `false` stops early.
+pub type RowSink<'a> = dyn FnMut(&dyn Row) -> Result<bool> + 'a;
 
 /// A raw connection to one database. Statements are prepared once per connection and cached.
 pub trait Backend: Send {
@@ -64,20 +68,66 @@ pub trait Backend: Send {
             .collect()
     }
 
-    /// Runs a query and returns every row.
+    /// Runs a query and returns every row as dynamic values (the fallback for code that does not
+    /// know its columns' types: raw SQL, reflection).
     ///
     /// # Errors
     ///
     /// As [`Backend::execute`].
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows>;
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
+        let mut columns: Option<Arc<[String]>> = None;
+        let mut rows = Vec::new();
+        self.query_rows(sql, params, &mut |row| {
+            if columns.is_none() {
+                columns = Some(
+                    (0..row.len())
+                        .map(|i| row.column_name(i).to_owned())
+                        .collect(),
+                );
+            }
+            let mut values = Vec::with_capacity(row.len());
+            for i in 0..row.len() {
+                values.push(row.value(i).map_err(|e| crate::Error::Decode {
+                    table: "?".to_owned(),
+                    column: row.column_name(i).to_owned(),
+                    message: e.0,
+                })?);
+            }
+            rows.push(values);
+            Ok(true)
+        })?;
+        let columns = match columns {
+            Some(c) => c,
+            None => self.column_names(sql)?,
+        };
+        Ok(Rows { columns, rows })
+    }
 
-    /// Runs a query and hands each row to `f` as it arrives, without collecting them; `f` returns
-    /// `false` to stop early.
+    /// The column names a query returns (for a result without rows).
+    ///
+    /// # Errors
+    ///
+    /// As [`Backend::execute`].
+    fn column_names(&mut self, sql: &str) -> Result<Arc<[String]>>;
+
+    /// Runs a query and hands each row to `f` as the driver holds it, to be decoded in place; `f`
+    /// returns `false` to stop early. The rows may be fetched in one round trip first (PostgreSQL:
+    /// streaming costs a hand-over to the driver's runtime per row); see [`Backend::stream_rows`].
     ///
     /// # Errors
     ///
     /// As [`Backend::execute`], or the first error `f` returns.
-    fn query_each(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()>;
+    fn query_rows(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()>;
+
+    /// As [`Backend::query_rows`], never holding more than a few rows at once (for results too large
+    /// for memory).
+    ///
+    /// # Errors
+    ///
+    /// As [`Backend::query_rows`].
+    fn stream_rows(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
+        self.query_rows(sql, params, f)
+    }
 
     /// Runs one or more statements without parameters.
     ///

@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::event::{DisplayParams, StatementEvent};
 use super::pool::Manager;
 use super::Shared;
-use crate::backend::{Backend, Rows};
+use crate::backend::{Backend, Row, Rows};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::value::Value;
@@ -114,18 +114,34 @@ impl Connection {
         self.run(sql, params, |b, s, p| b.query(s, p))
     }
 
-    /// Runs a query and hands each row to `f` as it arrives (streaming); `f` returns `false` to stop.
+    /// Runs a query and hands each row to `f` as the driver holds it, to be decoded in place; `f`
+    /// returns `false` to stop early.
     ///
     /// # Errors
     ///
     /// As [`Connection::execute`], or the first error of `f`.
-    pub fn query_each(
+    pub fn query_rows(
         &mut self,
         sql: &str,
         params: &[Value],
-        mut f: impl FnMut(&[String], Vec<Value>) -> Result<bool>,
+        mut f: impl FnMut(&dyn Row) -> Result<bool>,
     ) -> Result<()> {
-        self.run(sql, params, |b, s, p| b.query_each(s, p, &mut f))
+        self.run(sql, params, |b, s, p| b.query_rows(s, p, &mut f))
+    }
+
+    /// As [`Connection::query_rows`], streaming: the rows are not fetched in one go first, so a
+    /// result larger than memory can be read.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::query_rows`].
+    pub fn stream_rows(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        mut f: impl FnMut(&dyn Row) -> Result<bool>,
+    ) -> Result<()> {
+        self.run(sql, params, |b, s, p| b.stream_rows(s, p, &mut f))
     }
 
     /// Runs statements without parameters (DDL, transaction control).

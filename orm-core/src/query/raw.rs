@@ -3,8 +3,9 @@
 //! Placeholders are written `$1`, `$2`, ... on every backend; on SQLite they become `?1`, `?2`
 //! (outside string literals, quoted identifiers and comments), so one raw query runs on both.
 
+use crate::backend::RowReader;
 use crate::dialect::{Dialect, DialectKind};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::Model;
 use crate::session::{Obj, Session};
 use crate::value::{SqlType, ToValue, Value};
@@ -111,46 +112,31 @@ fn dollar_to_question(sql: &str) -> String {
 /// A type a raw row (or part of one) decodes to: any [`SqlType`] (one value), a model's [`Obj`] (its
 /// columns in order), or a tuple of those.
 pub trait FromRow: Sized {
-    /// Decodes from the next values of `row`.
+    /// Decodes from the next columns of `row`, moving past them.
     ///
     /// # Errors
     ///
     /// [`Error::Decode`] when the values do not fit.
-    fn from_row(row: &mut std::vec::IntoIter<Value>, session: &mut Session) -> Result<Self>;
+    fn from_row(row: &mut RowReader<'_>, session: &mut Session) -> Result<Self>;
 }
 
 impl<T: SqlType> FromRow for T {
-    fn from_row(row: &mut std::vec::IntoIter<Value>, _: &mut Session) -> Result<Self> {
-        let decode = |message: String| Error::Decode {
-            table: "?".to_owned(),
-            column: "raw".to_owned(),
-            message,
-        };
-        let value = row
-            .next()
-            .ok_or_else(|| decode("the row has fewer columns than asked for".to_owned()))?;
-        T::from_value(value).map_err(|e| decode(e.0))
+    fn from_row(row: &mut RowReader<'_>, _: &mut Session) -> Result<Self> {
+        let column = row.row().column_name(row.position()).to_owned();
+        row.read("?", &column)
     }
 }
 
 impl<M: Model> FromRow for Obj<M> {
-    fn from_row(row: &mut std::vec::IntoIter<Value>, session: &mut Session) -> Result<Self> {
-        let values: Vec<Value> = row.take(M::COLUMNS.len()).collect();
-        if values.len() != M::COLUMNS.len() {
-            return Err(Error::Decode {
-                table: M::TABLE_NAME.to_owned(),
-                column: "*".to_owned(),
-                message: "the row has fewer columns than the model".to_owned(),
-            });
-        }
-        session.load::<M>(values)
+    fn from_row(row: &mut RowReader<'_>, session: &mut Session) -> Result<Self> {
+        session.load_from::<M>(row)
     }
 }
 
 macro_rules! tuple_from_row {
     ($($name:ident)+) => {
         impl<$($name: FromRow),+> FromRow for ($($name,)+) {
-            fn from_row(row: &mut std::vec::IntoIter<Value>, session: &mut Session) -> Result<Self> {
+            fn from_row(row: &mut RowReader<'_>, session: &mut Session) -> Result<Self> {
                 Ok(($($name::from_row(row, session)?,)+))
             }
         }

@@ -5,11 +5,12 @@ use std::marker::PhantomData;
 
 use super::column::Column;
 use super::expr::{Expr, Node};
-use crate::error::{Error, Result};
+use crate::backend::RowReader;
+use crate::error::Result;
 use crate::model::Model;
 use crate::schema::TableDef;
 use crate::session::{Obj, Session};
-use crate::value::{SqlType, Value};
+use crate::value::SqlType;
 
 /// Something a SELECT returns: it lists the expressions to select, and decodes them from a row (whole
 /// models through the session's identity map).
@@ -23,16 +24,12 @@ pub trait Selection {
     /// The number of values one row holds for this selection.
     fn width(&self) -> usize;
 
-    /// Decodes the next values of `row`.
+    /// Decodes the next columns of `row`, moving past them.
     ///
     /// # Errors
     ///
     /// [`Error::Decode`] when a value does not fit its Rust type.
-    fn decode(
-        &self,
-        row: &mut std::vec::IntoIter<Value>,
-        session: &mut Session,
-    ) -> Result<Self::Output>;
+    fn decode(&self, row: &mut RowReader<'_>, session: &mut Session) -> Result<Self::Output>;
 
     /// Runs after every row was decoded (eager loading of relationships).
     ///
@@ -42,15 +39,6 @@ pub trait Selection {
     fn finish(&self, out: &mut Vec<Self::Output>, session: &mut Session) -> Result<()> {
         let _ = (out, session);
         Ok(())
-    }
-
-    /// Decodes a whole row.
-    ///
-    /// # Errors
-    ///
-    /// As [`Selection::decode`].
-    fn decode_row(&self, row: Vec<Value>, session: &mut Session) -> Result<Self::Output> {
-        self.decode(&mut row.into_iter(), session)
     }
 
     /// The table the selection reads first, to infer the FROM clause.
@@ -117,18 +105,6 @@ impl<M: Model> std::fmt::Debug for Entity<M> {
     }
 }
 
-fn take_values(row: &mut std::vec::IntoIter<Value>, n: usize, table: &str) -> Result<Vec<Value>> {
-    let values: Vec<Value> = row.take(n).collect();
-    if values.len() != n {
-        return Err(Error::Decode {
-            table: table.to_owned(),
-            column: "*".to_owned(),
-            message: "the row has fewer columns than the model".to_owned(),
-        });
-    }
-    Ok(values)
-}
-
 impl<M: Model> Selection for Entity<M> {
     type Output = Obj<M>;
 
@@ -140,14 +116,8 @@ impl<M: Model> Selection for Entity<M> {
         M::COLUMNS.len()
     }
 
-    fn decode(&self, row: &mut std::vec::IntoIter<Value>, session: &mut Session) -> Result<Obj<M>> {
-        let values = take_values(row, M::COLUMNS.len(), M::TABLE_NAME)?;
-        session.load::<M>(values)
-    }
-
-    fn decode_row(&self, row: Vec<Value>, session: &mut Session) -> Result<Obj<M>> {
-        // The common case: the row is exactly the model's columns, handed over without a copy.
-        session.load::<M>(row)
+    fn decode(&self, row: &mut RowReader<'_>, session: &mut Session) -> Result<Obj<M>> {
+        session.load_from::<M>(row)
     }
 
     fn first_table(&self) -> Option<FromTable> {
@@ -240,31 +210,13 @@ impl<M: Model> Selection for Alias<M> {
         M::COLUMNS.len()
     }
 
-    fn decode(&self, row: &mut std::vec::IntoIter<Value>, session: &mut Session) -> Result<Obj<M>> {
-        let values = take_values(row, M::COLUMNS.len(), M::TABLE_NAME)?;
-        session.load::<M>(values)
+    fn decode(&self, row: &mut RowReader<'_>, session: &mut Session) -> Result<Obj<M>> {
+        session.load_from::<M>(row)
     }
 
     fn first_table(&self) -> Option<FromTable> {
         Some(FromTable::of::<M>(Some(self.name)))
     }
-}
-
-fn decode_one<T: SqlType>(
-    row: &mut std::vec::IntoIter<Value>,
-    table: &str,
-    column: &str,
-) -> Result<T> {
-    let value = row.next().ok_or_else(|| Error::Decode {
-        table: table.to_owned(),
-        column: column.to_owned(),
-        message: "the row has fewer columns than selected".to_owned(),
-    })?;
-    T::from_value(value).map_err(|e| Error::Decode {
-        table: table.to_owned(),
-        column: column.to_owned(),
-        message: e.0,
-    })
 }
 
 impl<M: Model, T: SqlType> Selection for Column<M, T> {
@@ -278,8 +230,8 @@ impl<M: Model, T: SqlType> Selection for Column<M, T> {
         1
     }
 
-    fn decode(&self, row: &mut std::vec::IntoIter<Value>, _: &mut Session) -> Result<T> {
-        decode_one(row, M::TABLE_NAME, self.name())
+    fn decode(&self, row: &mut RowReader<'_>, _: &mut Session) -> Result<T> {
+        row.read(M::TABLE_NAME, self.name())
     }
 
     fn first_table(&self) -> Option<FromTable> {
@@ -298,8 +250,8 @@ impl<T: SqlType> Selection for Expr<T> {
         1
     }
 
-    fn decode(&self, row: &mut std::vec::IntoIter<Value>, _: &mut Session) -> Result<T> {
-        decode_one(row, "?", "expression")
+    fn decode(&self, row: &mut RowReader<'_>, _: &mut Session) -> Result<T> {
+        row.read("?", "expression")
     }
 }
 
@@ -323,7 +275,7 @@ macro_rules! tuple_selection {
             #[allow(non_snake_case)]
             fn decode(
                 &self,
-                row: &mut std::vec::IntoIter<Value>,
+                row: &mut RowReader<'_>,
                 session: &mut Session,
             ) -> Result<Self::Output> {
                 let ($($name,)+) = self;

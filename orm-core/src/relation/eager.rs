@@ -7,21 +7,17 @@ use std::sync::Arc;
 
 use super::def::RelationKind;
 use super::handle::{LoadPlan, Relation};
+use crate::backend::RowReader;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::query::{Entity, Join, Node, Select, Selection, Source};
 use crate::session::{Obj, Session};
-use crate::value::Value;
 
 /// A to-one relationship loaded through a LEFT JOIN: decodes its columns from each row.
 trait JoinedLoad<P>: Send + Sync {
     fn width(&self) -> usize;
-    fn decode(
-        &self,
-        parent: &Obj<P>,
-        row: &mut std::vec::IntoIter<Value>,
-        session: &mut Session,
-    ) -> Result<()>;
+    fn decode(&self, parent: &Obj<P>, row: &mut RowReader<'_>, session: &mut Session)
+        -> Result<()>;
     fn name(&self) -> String;
 }
 
@@ -33,17 +29,19 @@ impl<P: Model, T: Model> JoinedLoad<P> for Relation<P, T> {
     fn decode(
         &self,
         parent: &Obj<P>,
-        row: &mut std::vec::IntoIter<Value>,
+        row: &mut RowReader<'_>,
         session: &mut Session,
     ) -> Result<()> {
-        let values: Vec<Value> = row.take(T::COLUMNS.len()).collect();
-        let absent = T::primary_key_indexes()
-            .iter()
-            .all(|&i| values.get(i).map_or(true, Value::is_null));
+        let at = row.position();
+        let mut absent = true;
+        for &i in T::primary_key_indexes() {
+            absent &= row.row().is_null(at + i).unwrap_or(true);
+        }
         let related = if absent {
+            row.skip(T::COLUMNS.len());
             Vec::new()
         } else {
-            vec![session.load::<T>(values)?]
+            vec![session.load_from::<T>(row)?]
         };
         (self.field)(&mut *parent.write_untracked()?).set_loaded(related);
         Ok(())
@@ -95,9 +93,8 @@ impl<M: Model> Selection for Eager<M> {
         M::COLUMNS.len() + self.joined.iter().map(|j| j.width()).sum::<usize>()
     }
 
-    fn decode(&self, row: &mut std::vec::IntoIter<Value>, session: &mut Session) -> Result<Obj<M>> {
-        let values: Vec<Value> = row.take(M::COLUMNS.len()).collect();
-        let parent = session.load::<M>(values)?;
+    fn decode(&self, row: &mut RowReader<'_>, session: &mut Session) -> Result<Obj<M>> {
+        let parent = session.load_from::<M>(row)?;
         for j in &self.joined {
             j.decode(&parent, row, session)?;
         }

@@ -4,6 +4,7 @@ use super::identity::IdentityKey;
 use super::object::Obj;
 use super::state::{Entry, State};
 use super::{downcast, Session};
+use crate::backend::RowReader;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::query::SqlWriter;
@@ -56,11 +57,14 @@ impl Session {
             }
         }
         let sql = self.get_sql::<M>();
-        let mut rows = self.connection()?.query(&sql, key)?.rows;
-        match rows.pop() {
-            Some(row) => self.load::<M>(row).map(Some),
-            None => Ok(None),
-        }
+        let mut found = None;
+        self.with_connection_taken(|conn, session| {
+            conn.query_rows(&sql, key, |row| {
+                found = Some(session.load_from::<M>(&mut RowReader::new(row))?);
+                Ok(false)
+            })
+        })?;
+        Ok(found)
     }
 
     /// `SELECT <columns> FROM <table> WHERE <key> = ?`, built once per model and engine.
@@ -112,23 +116,48 @@ impl Session {
     /// [`Error::Decode`] naming the column that does not fit.
     pub fn load<M: Model>(&mut self, row: Vec<Value>) -> Result<Obj<M>> {
         let key = IdentityKey::of_row(M::table().name.as_str(), &row, M::primary_key_indexes());
-        if let Some(key) = &key {
-            if let Some(entry) = self
-                .entries
-                .identity
-                .get(key)
-                .and_then(|&id| self.entries.get(id))
-            {
-                return downcast::<M>(&entry.obj);
-            }
+        if let Some(obj) = self.loaded::<M>(key.as_ref())? {
+            return Ok(obj);
         }
-        // The snapshot is what the object itself gives back, not the row as the database spelled it
-        // (SQLite's integer for an i32, its text for a timestamp), so that only real changes count.
-        // No snapshot yet: the object's own values are the database's until its first write, which
-        // takes one (objects only read never pay for a copy). The object gives its values back as
-        // its fields hold them, not as the database spelled them (SQLite's text for a timestamp),
-        // so only real changes count.
-        let obj = Obj::loaded(M::from_values(row)?);
+        Ok(self.track_loaded(M::from_values(row)?, key))
+    }
+
+    /// [`Session::load`] from the next columns of a driver row: the key columns are read first, and
+    /// a row whose object is loaded already is not decoded further.
+    pub(crate) fn load_from<M: Model>(&mut self, reader: &mut RowReader<'_>) -> Result<Obj<M>> {
+        reader.expect(M::COLUMNS.len(), M::TABLE_NAME)?;
+        let (row, at) = (reader.row(), reader.position());
+        reader.skip(M::COLUMNS.len());
+        let key =
+            IdentityKey::of_driver_row(M::table().name.as_str(), row, at, M::primary_key_indexes())
+                .map_err(|e| Error::Decode {
+                    table: M::TABLE_NAME.to_owned(),
+                    column: M::PRIMARY_KEY.join(", "),
+                    message: e.0,
+                })?;
+        if let Some(obj) = self.loaded::<M>(key.as_ref())? {
+            return Ok(obj);
+        }
+        Ok(self.track_loaded(M::from_row(row, at)?, key))
+    }
+
+    /// The object already loaded under `key`, if any.
+    fn loaded<M: Model>(&self, key: Option<&IdentityKey>) -> Result<Option<Obj<M>>> {
+        match key
+            .and_then(|key| self.entries.identity.get(key))
+            .and_then(|&id| self.entries.get(id))
+        {
+            Some(entry) => downcast::<M>(&entry.obj).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Tracks an object just read from the database. No snapshot yet: the object's own values are
+    /// the database's until its first write, which takes one (objects only read never pay for a
+    /// copy), and the object gives its values back as its fields hold them, not as the database
+    /// spelled them (SQLite's text for a timestamp), so only real changes count.
+    fn track_loaded<M: Model>(&mut self, object: M, key: Option<IdentityKey>) -> Obj<M> {
+        let obj = Obj::loaded(object);
         let entry = Entry {
             obj: obj.erased(),
             state: State::Persistent,
@@ -136,7 +165,7 @@ impl Session {
             links: Vec::new(),
         };
         self.entries.push_keyed(entry, key);
-        Ok(obj)
+        obj
     }
 
     /// Makes room for `n` more tracked objects (a query about to load them).
@@ -153,15 +182,14 @@ impl Session {
         let key = obj.read().primary_key_values();
         let id = self.entries.find(&*obj.erased());
         let sql = self.get_sql::<M>();
-        let row = self
-            .connection()?
-            .query(&sql, &key)?
-            .rows
-            .pop()
-            .ok_or_else(|| Error::NotFound {
-                table: M::TABLE_NAME.to_owned(),
-            })?;
-        let fresh = M::from_values(row)?;
+        let mut fresh = None;
+        self.connection()?.query_rows(&sql, &key, |row| {
+            fresh = Some(M::from_row(row, 0)?);
+            Ok(false)
+        })?;
+        let fresh = fresh.ok_or_else(|| Error::NotFound {
+            table: M::TABLE_NAME.to_owned(),
+        })?;
         let row = fresh.to_values();
         *obj.write() = fresh;
         // The row read is the snapshot now; a lazy object's capture is stale.

@@ -2,7 +2,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::value::Value;
+use crate::backend::Row;
+use crate::value::{Value, ValueError};
 
 /// A primary key value made hashable: integers of every width compare equal by value, floats by bits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -82,6 +83,42 @@ impl IdentityKey {
             many => Parts::Many(many.iter().map(|&i| part(i)).collect::<Option<_>>()?),
         };
         Some(IdentityKey { table, key })
+    }
+}
+
+impl IdentityKey {
+    /// The key of a row as the driver holds it, its model's columns starting at `offset`; `None`
+    /// while any part of the key is NULL.
+    pub(crate) fn of_driver_row(
+        table: &'static str,
+        row: &dyn Row,
+        offset: usize,
+        pk: &[usize],
+    ) -> Result<Option<Self>, ValueError> {
+        let part = |i: usize| -> Result<Option<KeyPart>, ValueError> {
+            Ok(match row.value(offset + i)? {
+                Value::Null => None,
+                v => Some(KeyPart::from(&v)),
+            })
+        };
+        let key = match pk {
+            [] => return Ok(None),
+            [i] => match part(*i)? {
+                Some(p) => Parts::One(p),
+                None => return Ok(None),
+            },
+            many => {
+                let mut parts = Vec::with_capacity(many.len());
+                for &i in many {
+                    match part(i)? {
+                        Some(p) => parts.push(p),
+                        None => return Ok(None),
+                    }
+                }
+                Parts::Many(parts)
+            }
+        };
+        Ok(Some(IdentityKey { table, key }))
     }
 }
 

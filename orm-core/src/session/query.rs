@@ -2,6 +2,7 @@
 //! flushed first when autoflush is on.
 
 use super::{Obj, Session};
+use crate::backend::RowReader;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::query::paginate::{Keyset, KeysetPage, Page, PageRequest};
@@ -16,8 +17,9 @@ impl Session {
         Ok(())
     }
 
-    /// Runs `core` and decodes every row. The rows are fetched in one go: PostgreSQL's streaming
-    /// iterator costs a hand-over to the driver's runtime per row, several times the decoding itself.
+    /// Runs `core` and decodes every row straight from the driver's row. On PostgreSQL the driver
+    /// fetches the rows in one go: its streaming iterator costs a hand-over to the driver's runtime
+    /// per row, several times the decoding itself.
     fn collect<S: Selection>(
         &mut self,
         core: &SelectCore,
@@ -25,13 +27,13 @@ impl Session {
     ) -> Result<Vec<S::Output>> {
         let (sql, params) = core.build(self.engine().dialect())?;
         self.autoflush_before_query()?;
-        let rows = self.connection()?.query(&sql, &params)?.rows;
-        // Room for every row in the identity map at once, rather than growing it row by row.
-        self.reserve_entries(rows.len());
-        let mut out = rows
-            .into_iter()
-            .map(|row| selection.decode_row(row, self))
-            .collect::<Result<Vec<_>>>()?;
+        let mut out = Vec::new();
+        self.with_connection_taken(|conn, session| {
+            conn.query_rows(&sql, &params, |row| {
+                out.push(selection.decode(&mut RowReader::new(row), session)?);
+                Ok(true)
+            })
+        })?;
         selection.finish(&mut out, self)?;
         Ok(out)
     }
@@ -179,9 +181,9 @@ impl Session {
         let selection = &q.selection;
         let mut count = 0;
         self.with_connection_taken(|conn, session| {
-            conn.query_each(&sql, &params, |_, row| {
+            conn.stream_rows(&sql, &params, |row| {
                 let mark = session.entries_mark();
-                let item = selection.decode_row(row, session)?;
+                let item = selection.decode(&mut RowReader::new(row), session)?;
                 count += 1;
                 let go_on = f(item);
                 session.forget_loaded_since(mark);
@@ -291,8 +293,8 @@ impl Session {
         self.autoflush_before_query()?;
         let mut out = Vec::new();
         self.with_connection_taken(|conn, session| {
-            conn.query_each(&sql, &params, |_, row| {
-                out.push(R::from_row(&mut row.into_iter(), session)?);
+            conn.query_rows(&sql, &params, |row| {
+                out.push(R::from_row(&mut RowReader::new(row), session)?);
                 Ok(true)
             })
         })?;

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls, Statement};
 
-use super::{Backend, RowSink, Rows};
+use super::{Backend, Row, RowSink, Rows};
 use crate::dialect::{Dialect, Postgres};
 use crate::error::{Error, Result};
-use crate::value::Value;
+use crate::value::{Value, ValueError};
 
 pub(crate) use error::map_error;
 use types::PgValue;
@@ -88,18 +88,82 @@ fn column_names(stmt: &Statement) -> Vec<String> {
     stmt.columns().iter().map(|c| c.name().to_owned()).collect()
 }
 
-fn read_row(row: &postgres::Row) -> Result<Vec<Value>> {
-    (0..row.len())
-        .map(|i| {
-            row.try_get::<_, PgValue>(i)
-                .map(|v| v.0)
-                .map_err(|e| Error::Decode {
-                    table: "?".to_owned(),
-                    column: row.columns()[i].name().to_owned(),
-                    message: e.to_string(),
-                })
-        })
-        .collect()
+/// A row the client fetched, read by each column's server type.
+struct PgRow<'r>(&'r postgres::Row);
+
+impl PgRow<'_> {
+    fn get<'a, T: postgres::types::FromSql<'a>>(&'a self, i: usize) -> Result<T, ValueError> {
+        self.0
+            .try_get::<_, T>(i)
+            .map_err(|e| ValueError(e.to_string()))
+    }
+
+    fn ty(&self, i: usize) -> Result<&postgres::types::Type, ValueError> {
+        self.0
+            .columns()
+            .get(i)
+            .map(|c| types::base(c.type_()))
+            .ok_or_else(|| super::no_column(i, self.0.len()))
+    }
+}
+
+impl Row for PgRow<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn column_name(&self, i: usize) -> &str {
+        self.0.columns().get(i).map_or("?", |c| c.name())
+    }
+
+    fn value(&self, i: usize) -> Result<Value, ValueError> {
+        self.get::<PgValue>(i).map(|v| v.0)
+    }
+
+    fn is_null(&self, i: usize) -> Result<bool, ValueError> {
+        Ok(self.get::<Option<types::Present>>(i)?.is_none())
+    }
+
+    fn get_i64(&self, i: usize) -> Result<Option<i64>, ValueError> {
+        match *self.ty(i)? {
+            Type::INT8 => self.get::<Option<i64>>(i),
+            Type::INT4 => Ok(self.get::<Option<i32>>(i)?.map(i64::from)),
+            Type::INT2 => Ok(self.get::<Option<i16>>(i)?.map(i64::from)),
+            _ => match self.value(i)? {
+                Value::Null => Ok(None),
+                v => v
+                    .as_i64()
+                    .map(Some)
+                    .ok_or_else(|| ValueError::mismatch("i64", &v)),
+            },
+        }
+    }
+
+    fn get_f64(&self, i: usize) -> Result<Option<f64>, ValueError> {
+        match *self.ty(i)? {
+            Type::FLOAT8 => self.get::<Option<f64>>(i),
+            Type::FLOAT4 => Ok(self.get::<Option<f32>>(i)?.map(f64::from)),
+            _ => match self.value(i)? {
+                Value::Null => Ok(None),
+                v => match v.as_i64() {
+                    Some(n) => Ok(Some(n as f64)),
+                    None => Err(ValueError::mismatch("f64", &v)),
+                },
+            },
+        }
+    }
+
+    fn get_text(&self, i: usize) -> Result<Option<String>, ValueError> {
+        let ty = self.ty(i)?;
+        if <String as postgres::types::FromSql>::accepts(ty) {
+            return self.get::<Option<String>>(i);
+        }
+        match self.value(i)? {
+            Value::Null => Ok(None),
+            Value::Text(s) => Ok(Some(s)),
+            v => Err(ValueError::mismatch("text", &v)),
+        }
+    }
 }
 
 impl Backend for PostgresBackend {
@@ -117,30 +181,58 @@ impl Backend for PostgresBackend {
         result.map_err(|e| self.fail(e))
     }
 
+    fn column_names(&mut self, sql: &str) -> Result<Arc<[String]>> {
+        Ok(self.prepare(sql)?.1)
+    }
+
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
         let (stmt, columns) = self.prepare(sql)?;
         let result = self.client.query(&stmt, &bind(params));
         let rows = result.map_err(|e| self.fail(e))?;
-        let rows = rows.iter().map(read_row).collect::<Result<_>>()?;
+        let rows = rows
+            .iter()
+            .map(|row| {
+                let row = PgRow(row);
+                (0..row.len())
+                    .map(|i| {
+                        row.value(i).map_err(|e| Error::Decode {
+                            table: "?".to_owned(),
+                            column: row.column_name(i).to_owned(),
+                            message: e.0,
+                        })
+                    })
+                    .collect()
+            })
+            .collect::<Result<_>>()?;
         Ok(Rows { columns, rows })
     }
 
-    fn query_each(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
-        let (stmt, columns) = self.prepare(sql)?;
-        let mut lost = false;
+    fn query_rows(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
+        let (stmt, _) = self.prepare(sql)?;
+        let result = self.client.query(&stmt, &bind(params));
+        let rows = result.map_err(|e| self.fail(e))?;
+        for row in &rows {
+            if !f(&PgRow(row))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn stream_rows(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
+        let (stmt, _) = self.prepare(sql)?;
         let result: Result<()> = (|| {
             let mut rows = self.client.query_raw(&stmt, params).map_err(map_error)?;
             while let Some(row) = rows.next().map_err(map_error)? {
-                if !f(&columns, read_row(&row)?)? {
+                if !f(&PgRow(&row))? {
                     break;
                 }
             }
             Ok(())
         })();
         if let Err(e) = &result {
-            lost = e.is_connection_lost();
+            self.broken |= e.is_connection_lost();
         }
-        self.broken |= lost;
         result
     }
 

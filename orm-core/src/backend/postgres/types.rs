@@ -12,7 +12,7 @@ use crate::value::Value;
 type BoxError = Box<dyn StdError + Sync + Send>;
 
 /// The base type of a domain, or the type itself.
-fn base(ty: &Type) -> &Type {
+pub(crate) fn base(ty: &Type) -> &Type {
     match ty.kind() {
         Kind::Domain(inner) => base(inner),
         _ => ty,
@@ -139,6 +139,19 @@ impl<'a> FromSql<'a> for PgValue {
 
     fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
         Ok(PgValue(Value::Null))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// Reads nothing: `Option<Present>` tells whether a column is NULL without decoding it.
+pub(crate) struct Present;
+
+impl<'a> FromSql<'a> for Present {
+    fn from_sql(_: &Type, _: &'a [u8]) -> Result<Self, BoxError> {
+        Ok(Present)
     }
 
     fn accepts(_: &Type) -> bool {

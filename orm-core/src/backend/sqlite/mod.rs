@@ -3,15 +3,16 @@
 mod error;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{OpenFlags, ToSql};
 
-use super::{Backend, RowSink, Rows};
+use super::{Backend, Row, RowSink};
 use crate::dialect::{Dialect, Sqlite};
 use crate::error::{Error, Result};
-use crate::value::Value;
+use crate::value::{Value, ValueError};
 
 pub(crate) use error::map_error;
 
@@ -21,8 +22,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// One SQLite connection.
 pub(crate) struct SqliteBackend {
     conn: rusqlite::Connection,
-    /// Column names per statement text, so that a query does not allocate them each time.
-    columns: rustc_hash::FxHashMap<String, std::sync::Arc<[String]>>,
     broken: bool,
 }
 
@@ -73,7 +72,6 @@ impl SqliteBackend {
     /// Drops the prepared statements and their column names: the schema changed under them.
     fn forget_statements(&mut self) {
         self.conn.flush_prepared_statement_cache();
-        self.columns.clear();
     }
 
     fn configure(conn: rusqlite::Connection) -> Result<Self> {
@@ -84,7 +82,6 @@ impl SqliteBackend {
         conn.set_prepared_statement_cache_capacity(256);
         Ok(SqliteBackend {
             conn,
-            columns: rustc_hash::FxHashMap::default(),
             broken: false,
         })
     }
@@ -116,21 +113,75 @@ impl ToSql for Value {
     }
 }
 
-fn read_value(v: ValueRef<'_>) -> Result<Value> {
+fn read_value(v: ValueRef<'_>) -> Result<Value, ValueError> {
     Ok(match v {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::I64(i),
         ValueRef::Real(f) => Value::F64(f),
-        ValueRef::Text(t) => Value::Text(
-            String::from_utf8(t.to_vec())
-                .map_err(|e| Error::InvalidValue(format!("text that is not utf-8: {e}")))?,
-        ),
+        ValueRef::Text(t) => Value::Text(read_text(t)?),
         ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
     })
 }
 
-fn column_names(stmt: &rusqlite::Statement<'_>) -> Vec<String> {
-    stmt.column_names().into_iter().map(str::to_owned).collect()
+fn read_text(t: &[u8]) -> Result<String, ValueError> {
+    std::str::from_utf8(t)
+        .map(str::to_owned)
+        .map_err(|e| ValueError(format!("text that is not utf-8: {e}")))
+}
+
+/// A row of a stepped statement. Its width is read from the statement after the step, so a
+/// statement that SQLite re-prepared under a changed schema reports its new columns.
+struct SqliteRow<'r, 's>(&'r rusqlite::Row<'s>);
+
+impl SqliteRow<'_, '_> {
+    fn get(&self, i: usize) -> Result<ValueRef<'_>, ValueError> {
+        self.0
+            .get_ref(i)
+            .map_err(|_| super::no_column(i, self.len()))
+    }
+}
+
+impl Row for SqliteRow<'_, '_> {
+    fn len(&self) -> usize {
+        self.0.as_ref().column_count()
+    }
+
+    fn column_name(&self, i: usize) -> &str {
+        self.0.as_ref().column_name(i).unwrap_or("?")
+    }
+
+    fn value(&self, i: usize) -> Result<Value, ValueError> {
+        read_value(self.get(i)?)
+    }
+
+    fn is_null(&self, i: usize) -> Result<bool, ValueError> {
+        Ok(matches!(self.get(i)?, ValueRef::Null))
+    }
+
+    fn get_i64(&self, i: usize) -> Result<Option<i64>, ValueError> {
+        match self.get(i)? {
+            ValueRef::Integer(n) => Ok(Some(n)),
+            ValueRef::Null => Ok(None),
+            other => Err(ValueError::mismatch("i64", &read_value(other)?)),
+        }
+    }
+
+    fn get_f64(&self, i: usize) -> Result<Option<f64>, ValueError> {
+        match self.get(i)? {
+            ValueRef::Real(f) => Ok(Some(f)),
+            ValueRef::Integer(n) => Ok(Some(n as f64)),
+            ValueRef::Null => Ok(None),
+            other => Err(ValueError::mismatch("f64", &read_value(other)?)),
+        }
+    }
+
+    fn get_text(&self, i: usize) -> Result<Option<String>, ValueError> {
+        match self.get(i)? {
+            ValueRef::Text(t) => read_text(t).map(Some),
+            ValueRef::Null => Ok(None),
+            other => Err(ValueError::mismatch("text", &read_value(other)?)),
+        }
+    }
 }
 
 impl Backend for SqliteBackend {
@@ -162,46 +213,18 @@ impl Backend for SqliteBackend {
             .collect()
     }
 
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
-        let columns = match self.columns.get(sql) {
-            Some(c) if c.len() == stmt.column_count() => c.clone(),
-            _ => {
-                let c: std::sync::Arc<[String]> = column_names(&stmt).into();
-                if self.columns.len() >= 256 {
-                    self.columns.clear();
-                }
-                self.columns.insert(sql.to_owned(), c.clone());
-                c
-            }
-        };
-        let width = columns.len();
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(params))
-            .map_err(map_error)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(map_error)? {
-            let mut values = Vec::with_capacity(width);
-            for i in 0..width {
-                values.push(read_value(row.get_ref(i).map_err(map_error)?)?);
-            }
-            out.push(values);
-        }
-        Ok(Rows { columns, rows: out })
+    fn column_names(&mut self, sql: &str) -> Result<Arc<[String]>> {
+        let stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
+        Ok(stmt.column_names().into_iter().map(str::to_owned).collect())
     }
 
-    fn query_each(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
+    fn query_rows(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
-        let columns = column_names(&stmt);
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))
             .map_err(map_error)?;
         while let Some(row) = rows.next().map_err(map_error)? {
-            let mut values = Vec::with_capacity(columns.len());
-            for i in 0..columns.len() {
-                values.push(read_value(row.get_ref(i).map_err(map_error)?)?);
-            }
-            if !f(&columns, values)? {
+            if !f(&SqliteRow(row))? {
                 break;
             }
         }
