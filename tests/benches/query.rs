@@ -71,6 +71,19 @@ fn orm_tuples(engine: &Engine) -> usize {
     s.all(q).expect("load").len()
 }
 
+/// The same rows read through the engine's own connection into the struct, without a session: what
+/// the database and the driver cost on the ORM's connection (SQLite: the shared `memdb` VFS).
+fn connection_load(engine: &Engine) -> usize {
+    let mut conn = engine.connection().expect("connection");
+    let mut out: Vec<BenchRow> = Vec::new();
+    conn.query_rows(SELECT_ALL, &[], |r| {
+        out.push(BenchRow::from_row(r, 0)?);
+        Ok(true)
+    })
+    .expect("query");
+    out.len()
+}
+
 fn orm_gets(engine: &Engine) -> usize {
     (1..=GETS)
         .filter(|&id| {
@@ -155,6 +168,11 @@ fn sqlite() -> Result<(), Box<dyn std::error::Error>> {
         "sqlite (memory): load {ROWS} rows as tuples (no identity map): {tuples:?}, ratio {:.2}x",
         ratio(tuples, raw_load)
     );
+    let conn_load = tests::fastest_of(RUNS, || connection_load(&engine));
+    println!(
+        "sqlite (memory): load {ROWS} rows through the engine's connection (no session): {conn_load:?}, ratio {:.2}x",
+        ratio(conn_load, raw_load)
+    );
     Ok(())
 }
 
@@ -199,6 +217,11 @@ fn postgres() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "postgresql: load {ROWS} rows as tuples (no identity map): {tuples:?}, ratio {:.2}x",
         ratio(tuples, raw_load)
+    );
+    let conn_load = tests::fastest_of(RUNS, || connection_load(&db.engine));
+    println!(
+        "postgresql: load {ROWS} rows through the engine's connection (no session): {conn_load:?}, ratio {:.2}x",
+        ratio(conn_load, raw_load)
     );
     Ok(())
 }
