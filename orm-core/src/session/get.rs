@@ -169,8 +169,8 @@ impl Session {
     }
 
     /// Makes room for `n` more tracked objects (a query about to load them).
-    pub(crate) fn reserve_entries(&mut self, n: usize) {
-        self.entries.reserve(n);
+    pub(crate) fn reserve_entries<M: Model>(&mut self, n: usize) {
+        self.entries.reserve(M::table().name.as_str(), n);
     }
 
     /// Re-reads an object from the database, discarding its unflushed changes.

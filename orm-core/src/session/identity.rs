@@ -122,8 +122,81 @@ impl IdentityKey {
     }
 }
 
-/// Keys to entry ids.
-pub(crate) type IdentityMap = HashMap<IdentityKey, usize>;
+/// The entries of one table by key: a single integer key (the common case) is its own hash key,
+/// without the table name or an enum around it.
+#[derive(Default)]
+struct TableKeys {
+    table: &'static str,
+    ints: HashMap<i64, usize>,
+    others: HashMap<Parts, usize>,
+}
+
+/// Keys to entry ids, one map per table. A session touches few tables, found by a scan that compares
+/// the names' pointers first (they come from the models' static metadata).
+#[derive(Default)]
+pub(crate) struct IdentityMap {
+    tables: Vec<TableKeys>,
+}
+
+impl IdentityMap {
+    fn table(&self, table: &str) -> Option<&TableKeys> {
+        self.tables
+            .iter()
+            .find(|t| std::ptr::eq(t.table, table))
+            .or_else(|| self.tables.iter().find(|t| t.table == table))
+    }
+
+    fn table_mut(&mut self, table: &'static str) -> &mut TableKeys {
+        let at = self
+            .tables
+            .iter()
+            .position(|t| std::ptr::eq(t.table, table))
+            .or_else(|| self.tables.iter().position(|t| t.table == table));
+        match at {
+            Some(i) => &mut self.tables[i],
+            None => {
+                self.tables.push(TableKeys {
+                    table,
+                    ..TableKeys::default()
+                });
+                let last = self.tables.len() - 1;
+                &mut self.tables[last]
+            }
+        }
+    }
+
+    /// The entry holding `key`.
+    pub(crate) fn get(&self, key: &IdentityKey) -> Option<&usize> {
+        let t = self.table(key.table)?;
+        match &key.key {
+            Parts::One(KeyPart::Int(i)) => t.ints.get(i),
+            parts => t.others.get(parts),
+        }
+    }
+
+    /// Maps `key` to entry `id`, returning the entry it mapped to before.
+    pub(crate) fn insert(&mut self, key: IdentityKey, id: usize) -> Option<usize> {
+        let t = self.table_mut(key.table);
+        match key.key {
+            Parts::One(KeyPart::Int(i)) => t.ints.insert(i, id),
+            parts => t.others.insert(parts, id),
+        }
+    }
+
+    /// Forgets `key`, returning its entry.
+    pub(crate) fn remove(&mut self, key: &IdentityKey) -> Option<usize> {
+        let t = self.table_mut(key.table);
+        match &key.key {
+            Parts::One(KeyPart::Int(i)) => t.ints.remove(i),
+            parts => t.others.remove(parts),
+        }
+    }
+
+    /// Makes room for `n` more integer keys of `table`.
+    pub(crate) fn reserve(&mut self, table: &'static str, n: usize) {
+        self.table_mut(table).ints.reserve(n);
+    }
+}
 
 #[cfg(test)]
 mod tests {

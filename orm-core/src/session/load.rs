@@ -5,6 +5,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::identity::KeyPart;
 use super::{Obj, Session};
+use crate::backend::RowReader;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::query::SqlWriter;
@@ -157,18 +158,21 @@ impl Session {
                 }
             }
             let (sql, params) = w.finish();
-            let width = T::COLUMNS.len();
-            // Fetched in one go (see `Session::collect`), with room reserved in the identity map.
-            let rows = self.connection()?.query(&sql, &params)?.rows;
-            self.reserve_entries(rows.len());
-            for mut row in rows {
-                let key = row.get(group_by).map(KeyPart::from);
-                row.truncate(width);
-                let obj = self.load::<T>(row)?;
-                if let Some(key) = key {
-                    groups.entry(key).or_default().push(obj);
-                }
-            }
+            self.reserve_entries::<T>(chunk.len());
+            self.with_connection_taken(|conn, session| {
+                conn.query_rows(&sql, &params, |row| {
+                    let key = row.value(group_by).map_err(|e| Error::Decode {
+                        table: T::TABLE_NAME.to_owned(),
+                        column: row.column_name(group_by).to_owned(),
+                        message: e.0,
+                    })?;
+                    let obj = session.load_from::<T>(&mut RowReader::new(row))?;
+                    if !key.is_null() {
+                        groups.entry(KeyPart::from(&key)).or_default().push(obj);
+                    }
+                    Ok(true)
+                })
+            })?;
         }
         let mut out: Vec<Obj<T>> = Vec::new();
         let mut seen: HashSet<usize> = HashSet::default();

@@ -28,6 +28,10 @@ pub(crate) struct Cell<M> {
     lazy: AtomicBool,
     /// The values before the first write of a lazy object: what the database holds.
     before: Mutex<Option<Vec<Value>>>,
+    /// Where the first session that tracks the object keeps it: the session's number in the high
+    /// 32 bits, the entry's number plus one in the low 32 (0: none). The session checks the entry
+    /// holds this very object before trusting it, so a stale hint only costs a map lookup.
+    slot: AtomicU64,
 }
 
 /// Counts [`Obj::write`] calls, process-wide: a session whose last flush saw the same count knows
@@ -52,6 +56,7 @@ impl<M: Model> Obj<M> {
                 touched: AtomicBool::new(false),
                 lazy: AtomicBool::new(lazy),
                 before: Mutex::new(None),
+                slot: AtomicU64::new(0),
             }),
         }
     }
@@ -140,6 +145,11 @@ pub(crate) trait AnyObj: Send + Sync {
     fn has_update_hooks(&self) -> bool;
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
     fn addr(&self) -> usize;
+    /// The entry session `session` keeps the object in, if it claimed it.
+    fn slot_in(&self, session: u32) -> Option<usize>;
+    /// Records that `session` keeps the object in entry `id`; false when another session claimed it
+    /// first (that session finds it by address instead).
+    fn claim(&self, session: u32, id: usize) -> bool;
     fn relations(&self) -> &'static [RelationDef];
     /// The targets assigned to `BelongsTo` fields since the last flush, by relationship number.
     fn take_assigned(&self) -> Result<Vec<(usize, ErasedObj)>>;
@@ -262,6 +272,24 @@ impl<M: Model> AnyObj for Cell<M> {
 
     fn addr(&self) -> usize {
         self as *const Self as *const () as usize
+    }
+
+    fn slot_in(&self, session: u32) -> Option<usize> {
+        let slot = self.slot.load(Ordering::Relaxed);
+        let low = (slot & u64::from(u32::MAX)) as usize;
+        ((slot >> 32) as u32 == session && low > 0).then(|| low - 1)
+    }
+
+    fn claim(&self, session: u32, id: usize) -> bool {
+        let Ok(low) = u32::try_from(id + 1) else {
+            return false;
+        };
+        let new = (u64::from(session) << 32) | u64::from(low);
+        self.slot
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                (old == 0 || (old >> 32) as u32 == session).then_some(new)
+            })
+            .is_ok()
     }
 
     fn relations(&self) -> &'static [RelationDef] {

@@ -1,7 +1,7 @@
 //! The session's bookkeeping: one entry per tracked object, and the journal that lets a failed commit,
 //! a rollback or a savepoint put everything back.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -87,12 +87,16 @@ pub(crate) struct Record {
     pub(crate) values: Option<Vec<Value>>,
 }
 
+/// Numbers the sessions' entry sets, for the objects' slot hints (0 is "none").
+static SESSIONS: AtomicU32 = AtomicU32::new(1);
+
 /// Every tracked object, its identity, and the journal of changes since the transaction began.
-#[derive(Default)]
 pub(crate) struct Entries {
+    /// This set's number in the objects' slot hints.
+    pub(crate) session: u32,
     pub(crate) slots: Vec<Option<Entry>>,
     pub(crate) identity: IdentityMap,
-    /// Object address to entry id, to find the entry of a handle.
+    /// Object address to entry id, for the objects whose slot hint another session holds.
     pub(crate) by_addr: HashMap<usize, usize>,
     pub(crate) journal: Vec<Record>,
     /// Set when something may need flushing: pending or deleted objects, links, restored entries.
@@ -102,12 +106,27 @@ pub(crate) struct Entries {
     pub(crate) seen_writes: u64,
 }
 
+impl Default for Entries {
+    fn default() -> Self {
+        Entries {
+            // A wrap after 4 billion sessions only makes hints collide, which the check of the
+            // entry's object catches.
+            session: SESSIONS.fetch_add(1, Ordering::Relaxed).max(1),
+            slots: Vec::new(),
+            identity: IdentityMap::default(),
+            by_addr: HashMap::default(),
+            journal: Vec::new(),
+            changed: false,
+            seen_writes: 0,
+        }
+    }
+}
+
 impl Entries {
-    /// Makes room for `n` more entries.
-    pub(crate) fn reserve(&mut self, n: usize) {
+    /// Makes room for `n` more entries of `table`.
+    pub(crate) fn reserve(&mut self, table: &'static str, n: usize) {
         self.slots.reserve(n);
-        self.identity.reserve(n);
-        self.by_addr.reserve(n);
+        self.identity.reserve(table, n);
     }
 
     pub(crate) fn get(&self, id: usize) -> Option<&Entry> {
@@ -115,7 +134,20 @@ impl Entries {
     }
 
     pub(crate) fn find(&self, obj: &dyn AnyObj) -> Option<usize> {
+        if let Some(id) = obj.slot_in(self.session) {
+            if self.get(id).is_some_and(|e| e.obj.addr() == obj.addr()) {
+                return Some(id);
+            }
+        }
         self.by_addr.get(&obj.addr()).copied()
+    }
+
+    /// Indexes entry `id` by its object: the object's slot hint, or the address map when another
+    /// session holds the hint.
+    fn index_object(&mut self, obj: &dyn AnyObj, id: usize) {
+        if !obj.claim(self.session, id) {
+            self.by_addr.insert(obj.addr(), id);
+        }
     }
 
     pub(crate) fn push(&mut self, entry: Entry) -> usize {
@@ -129,7 +161,7 @@ impl Entries {
             self.note_change();
         }
         let id = self.slots.len();
-        self.by_addr.insert(entry.obj.addr(), id);
+        self.index_object(&*entry.obj, id);
         if let Some(key) = key {
             self.identity.insert(key, id);
         }
@@ -224,10 +256,13 @@ impl Entries {
         let new_addr = entry.as_ref().map(|e| e.obj.addr());
         if old_addr != new_addr {
             if let Some(addr) = old_addr {
-                self.by_addr.remove(&addr);
+                if self.by_addr.get(&addr) == Some(&id) {
+                    self.by_addr.remove(&addr);
+                }
             }
-            if let Some(addr) = new_addr {
-                self.by_addr.insert(addr, id);
+            if let Some(new) = &entry {
+                let obj = new.obj.clone();
+                self.index_object(&*obj, id);
             }
         }
         if let Some(new) = entry {
