@@ -9,7 +9,7 @@ use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
 
-pub use orm_core::Engine;
+pub use orm_core::{Engine, EngineBuilder};
 
 /// The environment variable holding the PostgreSQL server's URL.
 pub const POSTGRES_URL_VAR: &str = "TEST_POSTGRES_URL";
@@ -23,7 +23,18 @@ pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 ///
 /// When SQLite cannot open a memory database (never expected).
 pub fn sqlite() -> Engine {
-    Engine::connect("sqlite::memory:").expect("open an in-memory sqlite database")
+    sqlite_with(|b| b)
+}
+
+/// A fresh in-memory SQLite engine with builder options.
+///
+/// # Panics
+///
+/// When SQLite cannot open a memory database (never expected).
+pub fn sqlite_with(options: impl FnOnce(EngineBuilder) -> EngineBuilder) -> Engine {
+    options(Engine::builder("sqlite::memory:"))
+        .build()
+        .expect("open an in-memory sqlite database")
 }
 
 /// A PostgreSQL engine working in a schema of its own; the schema is dropped with it.
@@ -60,6 +71,15 @@ impl Drop for PgDb {
 /// Under CI when the variable is unset, and when the server cannot be reached: a PostgreSQL test must
 /// never pass silently there.
 pub fn postgres() -> Option<PgDb> {
+    postgres_with(|b| b)
+}
+
+/// [`postgres`] with builder options for the test's engine.
+///
+/// # Panics
+///
+/// As [`postgres`].
+pub fn postgres_with(options: impl FnOnce(EngineBuilder) -> EngineBuilder) -> Option<PgDb> {
     let url = match std::env::var(POSTGRES_URL_VAR) {
         Ok(url) if !url.trim().is_empty() => url,
         _ => {
@@ -98,11 +118,13 @@ pub fn postgres() -> Option<PgDb> {
             ))
         })
         .unwrap_or_else(|e| panic!("cannot create the test schema {schema}: {e}"));
-    let engine = Engine::builder(&url)
-        .search_path(&schema)
-        .max_connections(4)
-        .build()
-        .unwrap_or_else(|e| panic!("cannot connect to the test schema {schema}: {e}"));
+    let engine = options(
+        Engine::builder(&url)
+            .search_path(&schema)
+            .max_connections(4),
+    )
+    .build()
+    .unwrap_or_else(|e| panic!("cannot connect to the test schema {schema}: {e}"));
     Some(PgDb {
         engine,
         admin,
@@ -136,6 +158,29 @@ macro_rules! db_test {
             #[test]
             fn postgres() -> $crate::TestResult {
                 match $crate::postgres() {
+                    Some(db) => body(&db.engine),
+                    None => Ok(()),
+                }
+            }
+        }
+    };
+    // The same, with engine builder options: `fn name(engine) with |b| b.echo(true); { ... }`.
+    ($(#[$meta:meta])* fn $name:ident($engine:ident) with $options:expr; $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn body($engine: &$crate::Engine) -> $crate::TestResult $body
+
+            #[test]
+            fn sqlite() -> $crate::TestResult {
+                body(&$crate::sqlite_with($options))
+            }
+
+            #[test]
+            fn postgres() -> $crate::TestResult {
+                match $crate::postgres_with($options) {
                     Some(db) => body(&db.engine),
                     None => Ok(()),
                 }

@@ -57,9 +57,77 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
     /// The most parameters one statement may bind.
     fn max_params(&self) -> usize;
 
-    /// Whether `INSERT ... RETURNING` is available.
+    // Capabilities: the questions the layers above ask instead of the backend's name.
+
+    /// Whether `INSERT`, `UPDATE` and `DELETE` take a `RETURNING` clause. Without it, the flush
+    /// inserts one row per statement and reads its generated key with
+    /// [`Dialect::last_insert_id_sql`] (or a whole batch, where
+    /// [`Dialect::multi_row_insert_keys_are_consecutive`]).
     fn supports_returning(&self) -> bool {
         true
+    }
+
+    /// The query returning the key the connection's last INSERT generated, for the insert path
+    /// without `RETURNING`.
+    fn last_insert_id_sql(&self) -> &'static str {
+        "SELECT lastval()"
+    }
+
+    /// Whether one multi-row INSERT assigns consecutive generated keys, the first of them answered
+    /// by [`Dialect::last_insert_id_sql`]; then a batch needs one key read, not one per row.
+    fn multi_row_insert_keys_are_consecutive(&self) -> bool {
+        false
+    }
+
+    /// Whether the database runs in the process: a prepared statement per row costs no round trip,
+    /// and beats building a long `IN` list or `VALUES` table (SQLite).
+    fn is_embedded(&self) -> bool {
+        false
+    }
+
+    /// Whether the flush may update many rows in one `UPDATE ... FROM (VALUES ...)` statement.
+    fn supports_update_from_values(&self) -> bool {
+        false
+    }
+
+    /// Whether `ILIKE` exists; without it a case-insensitive match is `lower(a) LIKE lower(b)`.
+    fn supports_ilike(&self) -> bool {
+        false
+    }
+
+    /// Whether `LIKE` takes `\` as its escape character unless told otherwise (PostgreSQL); a
+    /// pattern without an escape then says `ESCAPE ''`, so that it means the same everywhere.
+    fn like_escapes_backslash_by_default(&self) -> bool {
+        false
+    }
+
+    /// What stands in for "no limit" before an OFFSET, where the grammar requires a LIMIT.
+    fn limit_before_bare_offset(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Whether a failed statement aborts the rest of its transaction (PostgreSQL): only a rollback
+    /// (to a savepoint) can follow, and a COMMIT would silently roll back.
+    fn failed_statement_aborts_transaction(&self) -> bool {
+        false
+    }
+
+    /// Whether a foreign key may name a table that does not exist yet (SQLite), so a cycle of
+    /// tables needs no `ALTER TABLE ... ADD CONSTRAINT` afterwards.
+    fn allows_forward_references(&self) -> bool {
+        false
+    }
+
+    /// The statement that postpones foreign key checks to the commit, inside a transaction, so
+    /// tables that refer to each other can be dropped in any order; `None` where the constraints
+    /// that close a cycle are dropped first instead.
+    fn defer_foreign_keys_sql(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Raw SQL written with `$1`, `$2` placeholders, in this dialect's spelling.
+    fn raw_sql(&self, sql: &str) -> String {
+        sql.to_owned()
     }
 
     /// The type name of a column.
@@ -240,6 +308,15 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
         format!("DROP INDEX {}", self.quoted(index))
     }
 
+    /// `ALTER TABLE "t" DROP CONSTRAINT IF EXISTS "fk_..."`.
+    fn drop_foreign_key_if_exists(&self, table: &str, name: &str) -> String {
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+            self.quoted(table),
+            self.quoted(name)
+        )
+    }
+
     /// `ALTER TABLE "t" ADD CONSTRAINT ... FOREIGN KEY ...`.
     ///
     /// # Errors
@@ -268,6 +345,49 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
             )
             .collect()
     }
+}
+
+/// Rewrites `$n` placeholders as `?n`, leaving literals, quoted names and comments alone.
+pub(crate) fn dollar_to_question(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' | '`' => {
+                out.push(c);
+                // A doubled quote inside is two quotes in a row: leaving and re-entering is the same.
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == c {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                out.push(c);
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                out.push(c);
+                let mut prev = '\0';
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if prev == '*' && d == '/' {
+                        break;
+                    }
+                    prev = d;
+                }
+            }
+            '$' if chars.peek().is_some_and(char::is_ascii_digit) => out.push('?'),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The dialect for a kind.

@@ -31,6 +31,23 @@ impl Dialect for Postgres {
         32_767
     }
 
+    /// `UPDATE ... FROM (VALUES ...)`: a thousand rows per round trip.
+    fn supports_update_from_values(&self) -> bool {
+        true
+    }
+
+    fn supports_ilike(&self) -> bool {
+        true
+    }
+
+    fn like_escapes_backslash_by_default(&self) -> bool {
+        true
+    }
+
+    fn failed_statement_aborts_transaction(&self) -> bool {
+        true
+    }
+
     fn column_type(&self, ty: &ColumnType) -> String {
         match ty {
             ColumnType::Blob => "BYTEA".to_owned(),

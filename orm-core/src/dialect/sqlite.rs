@@ -57,6 +57,33 @@ impl Dialect for Sqlite {
         "INTEGER".to_owned()
     }
 
+    fn last_insert_id_sql(&self) -> &'static str {
+        "SELECT last_insert_rowid()"
+    }
+
+    fn is_embedded(&self) -> bool {
+        true
+    }
+
+    /// SQLite accepts OFFSET only after a LIMIT; a negative LIMIT means none.
+    fn limit_before_bare_offset(&self) -> Option<&'static str> {
+        Some(" LIMIT -1")
+    }
+
+    fn allows_forward_references(&self) -> bool {
+        true
+    }
+
+    /// Valid inside the transaction that drops the tables, and reset by its end.
+    fn defer_foreign_keys_sql(&self) -> Option<&'static str> {
+        Some("PRAGMA defer_foreign_keys = ON")
+    }
+
+    /// `?N`: numbered, so one value can still be referred to twice.
+    fn raw_sql(&self, sql: &str) -> String {
+        super::dollar_to_question(sql)
+    }
+
     fn bool_literal(&self, b: bool) -> &'static str {
         if b {
             "1"

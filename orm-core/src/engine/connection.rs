@@ -71,7 +71,7 @@ impl Connection {
     /// Maps a statement's error, and remembers that PostgreSQL aborted the transaction: its COMMIT
     /// would be a silent ROLLBACK.
     fn failed(&mut self, e: Error) -> Error {
-        if self.in_transaction && self.dialect().kind() == crate::DialectKind::Postgres {
+        if self.in_transaction && self.dialect().failed_statement_aborts_transaction() {
             self.aborted = true;
         }
         self.shared.complete_error(e)

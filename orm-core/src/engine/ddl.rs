@@ -3,7 +3,6 @@
 use std::collections::BTreeSet;
 
 use super::Engine;
-use crate::dialect::DialectKind;
 use crate::error::Result;
 use crate::schema::Metadata;
 
@@ -46,7 +45,7 @@ impl Engine {
                 // SQLite accepts a reference to a table that does not exist yet (and cannot add one
                 // afterwards); PostgreSQL gets the foreign keys that close a cycle once both exist.
                 let inline = |fk: &crate::schema::ForeignKeyDef| {
-                    dialect.kind() == DialectKind::Sqlite
+                    dialect.allows_forward_references()
                         || !metadata.deferred_foreign_keys(&table.name, &fk.name)
                 };
                 for sql in dialect.create_table_with_indexes(table, &inline) {
@@ -74,18 +73,15 @@ impl Engine {
         conn.transaction(|conn| {
             let existing: BTreeSet<String> = conn.table_names()?.into_iter().collect();
             let present = |name: &str| existing.contains(name);
-            match dialect.kind() {
-                // Tables in a cycle refer to each other whichever goes first; check the keys at commit.
-                DialectKind::Sqlite => conn.batch_execute("PRAGMA defer_foreign_keys = ON")?,
-                _ => {
+            // Tables in a cycle refer to each other whichever goes first: check the keys at commit,
+            // or drop the constraints that close the cycle first.
+            match dialect.defer_foreign_keys_sql() {
+                Some(defer) => conn.batch_execute(defer)?,
+                None => {
                     for table in metadata.tables().iter().filter(|t| present(&t.name)) {
                         for fk in &table.foreign_keys {
                             if metadata.deferred_foreign_keys(&table.name, &fk.name) {
-                                let sql = format!(
-                                    "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
-                                    dialect.quoted(&table.name),
-                                    dialect.quoted(&fk.name)
-                                );
+                                let sql = dialect.drop_foreign_key_if_exists(&table.name, &fk.name);
                                 conn.batch_execute(&sql)?;
                             }
                         }

@@ -47,6 +47,9 @@ pub struct Engine {
 pub(crate) struct Shared {
     pool: r2d2::Pool<Manager>,
     dialect: &'static dyn Dialect,
+    /// Whether the flush reads generated keys with `RETURNING` (the dialect has it and the builder
+    /// did not switch it off).
+    returning: bool,
     url: String,
     echo: AtomicBool,
     listeners: RwLock<Vec<(ListenerId, Listener)>>,
@@ -119,6 +122,7 @@ pub struct EngineBuilder {
     max_connections: u32,
     connect_timeout: Duration,
     search_path: Option<String>,
+    implicit_returning: bool,
 }
 
 impl EngineBuilder {
@@ -138,6 +142,15 @@ impl EngineBuilder {
     /// How long to wait for a free connection or a server (10 s by default).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// Whether the flush may use `RETURNING` to read generated keys and server defaults back (on by
+    /// default where the database has it; SQLAlchemy's `implicit_returning`). Off, rows are inserted
+    /// one per statement and each generated key is read with the dialect's last-insert-id query, as
+    /// on a database without `RETURNING`.
+    pub fn implicit_returning(mut self, on: bool) -> Self {
+        self.implicit_returning = on;
         self
     }
 
@@ -176,6 +189,7 @@ impl EngineBuilder {
             shared: Arc::new(Shared {
                 pool,
                 dialect,
+                returning: self.implicit_returning && dialect.supports_returning(),
                 url: url::redact(&self.url),
                 echo: AtomicBool::new(self.echo),
                 listeners: RwLock::new(Vec::new()),
@@ -232,10 +246,16 @@ impl Engine {
             max_connections: 10,
             connect_timeout: Duration::from_secs(10),
             search_path: None,
+            implicit_returning: true,
         }
     }
 
     /// The dialect of the database.
+    /// Whether the flush reads generated keys with `RETURNING`.
+    pub(crate) fn uses_returning(&self) -> bool {
+        self.shared.returning
+    }
+
     pub fn dialect(&self) -> &'static dyn Dialect {
         self.shared.dialect
     }

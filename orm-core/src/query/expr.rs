@@ -8,7 +8,6 @@ use std::ops::{BitAnd, BitOr, Not};
 use super::column::Column;
 use super::select_core::SelectCore;
 use super::writer::SqlWriter;
-use crate::dialect::DialectKind;
 use crate::model::Model;
 use crate::value::Value;
 
@@ -252,17 +251,17 @@ fn write_joined(items: &[Node], sep: &str, w: &mut SqlWriter) {
 
 fn write_like(expr: &Node, pattern: &Node, mode: LikeMode, w: &mut SqlWriter) {
     let not = if mode.negated { " NOT" } else { "" };
-    match (mode.insensitive, w.dialect().kind()) {
-        // SQLite has no ILIKE; lower() on both sides is portable (and also folds non-ASCII letters
-        // that SQLite's own case-insensitive LIKE leaves alone).
-        (true, DialectKind::Sqlite) => {
+    match (mode.insensitive, w.dialect().supports_ilike()) {
+        // Without ILIKE, lower() on both sides is portable (and also folds non-ASCII letters that
+        // SQLite's own case-insensitive LIKE leaves alone).
+        (true, false) => {
             w.push("lower(");
             expr.write(w);
             w.push(")").push(not).push(" LIKE lower(");
             pattern.write(w);
             w.push(")");
         }
-        (true, _) => {
+        (true, true) => {
             expr.write_operand(w);
             w.push(not).push(" ILIKE ");
             pattern.write_operand(w);
@@ -275,7 +274,7 @@ fn write_like(expr: &Node, pattern: &Node, mode: LikeMode, w: &mut SqlWriter) {
     }
     if mode.escaped {
         w.push(" ESCAPE '\\'");
-    } else if w.dialect().kind() == DialectKind::Postgres {
+    } else if w.dialect().like_escapes_backslash_by_default() {
         // PostgreSQL treats `\` as an escape by default and SQLite has none: switching it off makes a
         // pattern mean the same on both (and a trailing `\` is no longer an error).
         w.push(" ESCAPE ''");

@@ -4,7 +4,7 @@
 //! (outside string literals, quoted identifiers and comments), so one raw query runs on both.
 
 use crate::backend::RowReader;
-use crate::dialect::{Dialect, DialectKind};
+use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::model::Model;
 use crate::session::{Obj, Session};
@@ -58,55 +58,8 @@ impl Raw {
 
     /// The text for `dialect` and the parameters.
     pub fn build(&self, dialect: &'static dyn Dialect) -> (String, Vec<Value>) {
-        let sql = match dialect.kind() {
-            DialectKind::Sqlite => dollar_to_question(&self.sql),
-            _ => self.sql.clone(),
-        };
-        (sql, self.params.clone())
+        (dialect.raw_sql(&self.sql), self.params.clone())
     }
-}
-
-/// Rewrites `$n` placeholders as `?n`, leaving literals, quoted names and comments alone.
-fn dollar_to_question(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' | '"' | '`' => {
-                out.push(c);
-                // A doubled quote inside is two quotes in a row: leaving and re-entering is the same.
-                for d in chars.by_ref() {
-                    out.push(d);
-                    if d == c {
-                        break;
-                    }
-                }
-            }
-            '-' if chars.peek() == Some(&'-') => {
-                out.push(c);
-                for d in chars.by_ref() {
-                    out.push(d);
-                    if d == '\n' {
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek() == Some(&'*') => {
-                out.push(c);
-                let mut prev = '\0';
-                for d in chars.by_ref() {
-                    out.push(d);
-                    if prev == '*' && d == '/' {
-                        break;
-                    }
-                    prev = d;
-                }
-            }
-            '$' if chars.peek().is_some_and(char::is_ascii_digit) => out.push('?'),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// A type a raw row (or part of one) decodes to: any [`SqlType`] (one value), a model's [`Obj`] (its
@@ -161,7 +114,7 @@ mod tests {
         let sql = r#"SELECT '$1', "$2", x -- $3
             FROM t /* $4 */ WHERE a = $1 AND b = $12 AND c = 'it''s $5'"#;
         assert_eq!(
-            dollar_to_question(sql),
+            crate::dialect::Sqlite.raw_sql(sql),
             r#"SELECT '$1', "$2", x -- $3
             FROM t /* $4 */ WHERE a = ?1 AND b = ?12 AND c = 'it''s $5'"#
         );

@@ -3,7 +3,7 @@
 use super::expr::{Kind, Node};
 use super::order::Order;
 use super::writer::SqlWriter;
-use crate::dialect::{Dialect, DialectKind};
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::schema::TableDef;
 use crate::value::Value;
@@ -164,9 +164,8 @@ impl SelectCore {
                 }
             }
             (None, Some(offset)) => {
-                // SQLite accepts OFFSET only after a LIMIT; a negative LIMIT means none.
-                if w.dialect().kind() == DialectKind::Sqlite {
-                    w.push(" LIMIT -1");
+                if let Some(no_limit) = w.dialect().limit_before_bare_offset() {
+                    w.push(no_limit);
                 }
                 w.push(" OFFSET ").param(count_param(offset));
             }

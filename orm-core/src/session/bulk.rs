@@ -49,6 +49,10 @@ impl<M: Model> BulkStatement for Update<M> {
             let (sql, params) = self.build_returning(dialect, false)?;
             return session.connection()?.execute(&sql, &params);
         }
+        returning_needed(
+            dialect,
+            "a bulk update while the session holds objects of the table",
+        )?;
         let (sql, params) = self.build_returning(dialect, true)?;
         let rows = session.connection()?.query(&sql, &params)?.rows;
         let (count, key_len) = (rows.len() as u64, M::PRIMARY_KEY.len());
@@ -69,6 +73,10 @@ impl<M: Model> BulkStatement for Delete<M> {
             let (sql, params) = self.build_returning(dialect, false)?;
             return session.connection()?.execute(&sql, &params);
         }
+        returning_needed(
+            dialect,
+            "a bulk delete while the session holds objects of the table",
+        )?;
         let (sql, params) = self.build_returning(dialect, true)?;
         let rows = session.connection()?.query(&sql, &params)?.rows;
         for key in &rows {
@@ -76,6 +84,18 @@ impl<M: Model> BulkStatement for Delete<M> {
         }
         Ok(rows.len() as u64)
     }
+}
+
+/// These statements read the rows they changed back with `RETURNING`; a dialect without it refuses
+/// them with a typed error rather than sending SQL the server would reject.
+fn returning_needed(dialect: &'static dyn crate::Dialect, feature: &str) -> Result<()> {
+    if dialect.supports_returning() {
+        return Ok(());
+    }
+    Err(Error::Unsupported {
+        dialect: dialect.name(),
+        feature: format!("{feature} (it needs RETURNING)"),
+    })
 }
 
 impl Session {
@@ -130,6 +150,10 @@ impl Session {
     /// clause does not cover), or [`crate::Error::Config`] for a statement built wrong.
     pub fn upsert<M: Model>(&mut self, statement: Insert<M>) -> Result<Vec<Obj<M>>> {
         self.prepare_bulk()?;
+        returning_needed(
+            self.engine().dialect(),
+            "an upsert that returns its objects",
+        )?;
         let (sql, params) = statement.build_returning(self.engine().dialect(), true)?;
         let rows = self.connection()?.query(&sql, &params)?.rows;
         let mut out = Vec::with_capacity(rows.len());

@@ -1,7 +1,7 @@
 //! Deletes: children first; IN lists on PostgreSQL, one prepared statement per row on SQLite.
 
 use super::{find_stale, key_filter, key_indexes, key_values, stale_key, MAX_ROWS_PER_STATEMENT};
-use crate::dialect::{Dialect, DialectKind};
+use crate::dialect::Dialect;
 use crate::engine::Connection;
 use crate::error::Result;
 use crate::query::SqlWriter;
@@ -38,7 +38,7 @@ pub(super) fn delete_rows(
             values: None,
         });
     }
-    if pk.len() == 1 && version.is_none() && dialect.kind() == DialectKind::Postgres {
+    if pk.len() == 1 && version.is_none() && !dialect.is_embedded() {
         // One round trip per thousand rows.
         let per_statement = dialect.max_params().clamp(1, MAX_ROWS_PER_STATEMENT);
         for chunk in keys.chunks(per_statement) {
@@ -64,7 +64,7 @@ pub(super) fn delete_rows(
         }
         return Ok(());
     }
-    // In-process SQLite: one prepared statement per row beats building an IN list (which SQLite
+    // In process (SQLite): one prepared statement per row beats building an IN list (which SQLite
     // turns into a temporary index per statement).
     let mut w = SqlWriter::new(dialect);
     w.push("DELETE FROM ").ident(&table.name).push(" WHERE ");

@@ -15,9 +15,11 @@ use crate::value::Value;
 /// A row being inserted: its entry and values.
 type Row = (usize, Vec<Value>);
 
+#[allow(clippy::too_many_arguments)] // the flush's state, passed down as it is
 pub(super) fn insert_rows(
     conn: &mut Connection,
     dialect: &'static dyn Dialect,
+    returning: bool,
     entries: &mut Entries,
     table: &'static TableDef,
     ids: &[usize],
@@ -66,7 +68,7 @@ pub(super) fn insert_rows(
         }
     }
     for (mask, group) in groups {
-        insert_group(conn, dialect, entries, table, &mask, group)?;
+        insert_group(conn, dialect, returning, entries, table, &mask, group)?;
     }
     Ok(())
 }
@@ -74,6 +76,7 @@ pub(super) fn insert_rows(
 fn insert_group(
     conn: &mut Connection,
     dialect: &'static dyn Dialect,
+    use_returning: bool,
     entries: &mut Entries,
     table: &'static TableDef,
     omitted: &[bool],
@@ -95,11 +98,19 @@ fn insert_group(
         // Returned rows are matched to objects by their key.
         returning.splice(0..0, pk.iter().copied());
     }
-    let per_statement = if columns.is_empty() {
-        1
-    } else {
-        (dialect.max_params() / columns.len()).clamp(1, MAX_ROWS_PER_STATEMENT)
-    };
+    // Without RETURNING, a generated key is read back per row, or per statement where the keys of
+    // one statement are consecutive and nothing else is read back.
+    let batch_keys = !use_returning
+        && !returning.is_empty()
+        && dialect.multi_row_insert_keys_are_consecutive()
+        && returning.len() == 1
+        && autoinc.is_some();
+    let per_statement =
+        if columns.is_empty() || (!use_returning && !returning.is_empty() && !batch_keys) {
+            1
+        } else {
+            (dialect.max_params() / columns.len()).clamp(1, MAX_ROWS_PER_STATEMENT)
+        };
     let mut rows = rows;
     while !rows.is_empty() {
         let rest = rows.split_off(rows.len().min(per_statement));
@@ -123,7 +134,7 @@ fn insert_group(
                 w.push(")");
             }
         }
-        if !returning.is_empty() {
+        if !returning.is_empty() && use_returning {
             w.push(" RETURNING ")
                 .ident_list(returning.iter().map(|&i| table.columns[i].name.as_str()));
         }
@@ -131,9 +142,12 @@ fn insert_group(
         let mut chunk = chunk;
         if returning.is_empty() {
             conn.execute(&sql, &params)?;
-        } else {
+        } else if use_returning {
             let returned = conn.query(&sql, &params)?.rows;
             apply_returned(table, &returning, autoinc, &pk, &mut chunk, returned)?;
+        } else {
+            conn.execute(&sql, &params)?;
+            read_back(conn, dialect, table, &returning, autoinc, &pk, &mut chunk)?;
         }
         for (id, values) in chunk {
             let e = entry(entries, id)?;
@@ -153,6 +167,92 @@ fn insert_group(
                     links: Vec::new(),
                 }),
             );
+        }
+    }
+    Ok(())
+}
+
+/// The insert path without `RETURNING`: the generated key from the dialect's last-insert-id query (the
+/// first of a batch whose keys are consecutive, else of the one row inserted), then the other columns
+/// the database filled (server defaults) by a SELECT on the key.
+fn read_back(
+    conn: &mut Connection,
+    dialect: &'static dyn Dialect,
+    table: &TableDef,
+    returning: &[usize],
+    autoinc: Option<usize>,
+    pk: &[usize],
+    chunk: &mut [Row],
+) -> Result<()> {
+    if let Some(key) = autoinc {
+        let mut first = None;
+        conn.query_rows(dialect.last_insert_id_sql(), &[], |row| {
+            first = row.get_i64(0).map_err(|e| Error::Decode {
+                table: table.name.clone(),
+                column: table.columns[key].name.clone(),
+                message: e.0,
+            })?;
+            Ok(false)
+        })?;
+        let first = first.ok_or_else(|| Error::Database {
+            message: format!(
+                "no generated key was read back after an insert into `{}`",
+                table.name
+            ),
+            code: None,
+            source: None,
+        })?;
+        // One row, or a batch whose keys are consecutive from the first.
+        for (offset, (_, values)) in (0..).zip(chunk.iter_mut()) {
+            values[key] = Value::I64(first + offset);
+        }
+    }
+    let rest: Vec<usize> = returning
+        .iter()
+        .copied()
+        .filter(|&i| Some(i) != autoinc)
+        .collect();
+    if rest.is_empty() {
+        return Ok(());
+    }
+    let mut w = SqlWriter::new(dialect);
+    w.push("SELECT ")
+        .ident_list(rest.iter().map(|&i| table.columns[i].name.as_str()))
+        .push(" FROM ")
+        .ident(&table.name)
+        .push(" WHERE ");
+    for (n, &k) in pk.iter().enumerate() {
+        if n > 0 {
+            w.push(" AND ");
+        }
+        w.ident(&table.columns[k].name)
+            .push(" = ")
+            .param(Value::Null);
+    }
+    let sql = w.finish().0;
+    for (_, values) in chunk.iter_mut() {
+        let key: Vec<Value> = pk.iter().map(|&k| values[k].clone()).collect();
+        let mut found = false;
+        conn.query_rows(&sql, &key, |row| {
+            for (n, &i) in rest.iter().enumerate() {
+                values[i] = row.value(n).map_err(|e| Error::Decode {
+                    table: table.name.clone(),
+                    column: table.columns[i].name.clone(),
+                    message: e.0,
+                })?;
+            }
+            found = true;
+            Ok(false)
+        })?;
+        if !found {
+            return Err(Error::Database {
+                message: format!(
+                    "the row just inserted into `{}` was not found by its key",
+                    table.name
+                ),
+                code: None,
+                source: None,
+            });
         }
     }
     Ok(())

@@ -24,6 +24,7 @@ const MAX_ROWS_PER_STATEMENT: usize = 1000;
 /// Flushes every pending change of the session; the caller handles failure (rollback and restore).
 pub(super) fn flush(session: &mut Session) -> Result<()> {
     let dialect = session.engine.dialect();
+    let returning = session.engine.uses_returning();
     let Session { conn, entries, .. } = session;
     let conn = conn
         .as_mut()
@@ -68,6 +69,7 @@ pub(super) fn flush(session: &mut Session) -> Result<()> {
             insert::insert_rows(
                 conn,
                 dialect,
+                returning,
                 entries,
                 table,
                 &ready,

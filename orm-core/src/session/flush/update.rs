@@ -4,7 +4,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{entry, find_stale, key_filter, link_value, stale_key, MAX_ROWS_PER_STATEMENT};
-use crate::dialect::{Dialect, DialectKind};
+use crate::dialect::Dialect;
 use crate::engine::Connection;
 use crate::error::Result;
 use crate::query::SqlWriter;
@@ -130,7 +130,7 @@ pub(super) fn update_rows(
     // Parents' rows first, as for inserts.
     groups.sort_by_key(|g| order.iter().position(|t| std::ptr::eq(*t, g.table)));
     for group in &groups {
-        if dialect.kind() == DialectKind::Postgres && group.rows() > 1 {
+        if dialect.supports_update_from_values() && !dialect.is_embedded() && group.rows() > 1 {
             update_batched(conn, dialect, group)?;
         } else {
             update_each(conn, dialect, group)?;
