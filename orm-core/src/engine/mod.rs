@@ -13,6 +13,7 @@ use std::time::Duration;
 
 pub use connection::Connection;
 pub use event::{ListenerId, RecordedStatement, StatementEvent, StatementLog};
+pub use url::dialect_of;
 
 use self::event::Listener;
 use self::pool::Manager;

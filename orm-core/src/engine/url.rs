@@ -17,6 +17,25 @@ pub(crate) enum Target {
     Postgres(Box<postgres::Config>),
 }
 
+impl Target {
+    /// The dialect spoken at this target.
+    pub(crate) fn dialect(&self) -> &'static dyn crate::Dialect {
+        match self {
+            Target::SqliteMemory(_) | Target::SqliteFile(_) => &crate::dialect::Sqlite,
+            Target::Postgres(_) => &crate::dialect::Postgres,
+        }
+    }
+}
+
+/// The dialect of the database at `url`, without connecting (for offline SQL).
+///
+/// # Errors
+///
+/// [`Error::InvalidUrl`] for a URL that cannot be understood.
+pub fn dialect_of(url: &str) -> Result<&'static dyn crate::Dialect> {
+    parse(url).map(|t| t.dialect())
+}
+
 /// The URL with its password masked, for messages and logs.
 pub(crate) fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {

@@ -141,11 +141,7 @@ fn execute(cli: &Cli, models: Option<&Metadata>, out: &mut dyn Write) -> Result<
                 None => (Vec::new(), target.as_str()),
             };
             // Offline: the dialect comes from the URL's scheme, without connecting.
-            let kind = if database_url(cli).starts_with("postgres") {
-                orm_core::DialectKind::Postgres
-            } else {
-                orm_core::DialectKind::Sqlite
-            };
+            let kind = orm_core::engine::dialect_of(&database_url(cli))?.kind();
             let sql = upgrade_sql(&repo, kind, &from, to)?;
             write!(out, "{sql}").map_err(|e| Error::io("write", "standard output", e))?;
         }

@@ -5,8 +5,10 @@
 //! [`sqlite`]), which needs the table's current definition: rendering therefore walks a
 //! [`crate::SchemaState`], applying each operation after rendering it.
 
+mod backend;
 mod plan;
 pub mod postgres;
 pub mod sqlite;
 
+pub use backend::{for_dialect, MigrationBackend};
 pub use plan::{render, render_all};

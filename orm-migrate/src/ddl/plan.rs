@@ -2,7 +2,7 @@
 
 use orm_core::DialectKind;
 
-use super::{postgres, sqlite};
+use super::for_dialect;
 use crate::error::{Error, Result};
 use crate::ops::{Operation, SchemaState};
 
@@ -26,13 +26,7 @@ use crate::ops::{Operation, SchemaState};
 /// # Ok::<(), orm_migrate::Error>(())
 /// ```
 pub fn render(op: &Operation, state: &SchemaState, dialect: DialectKind) -> Result<Vec<String>> {
-    match dialect {
-        DialectKind::Sqlite => sqlite::render(op, state),
-        DialectKind::Postgres => postgres::render(op),
-        other => Err(Error::Unsupported(format!(
-            "migrations for the {other:?} dialect"
-        ))),
-    }
+    for_dialect(dialect)?.render(op, state)
 }
 
 /// The statements of every operation in turn, applying each to `state`.
@@ -48,16 +42,13 @@ pub fn render_all(
     state: &mut SchemaState,
     dialect: DialectKind,
 ) -> Result<Vec<String>> {
+    let backend = for_dialect(dialect)?;
     let mut out = Vec::new();
     let mut i = 0;
     while i < ops.len() {
         let op = &ops[i];
-        let rebuilt = match dialect {
-            DialectKind::Sqlite => sqlite::rebuilds(op, state).map(str::to_owned),
-            _ => None,
-        };
-        let Some(table) = rebuilt else {
-            out.extend(render(op, state, dialect)?);
+        let Some(table) = backend.rebuilds(op, state).map(str::to_owned) else {
+            out.extend(backend.render(op, state)?);
             state.apply(op)?;
             i += 1;
             continue;
@@ -69,7 +60,7 @@ pub fn render_all(
         state.apply(op)?;
         i += 1;
         while let Some(next) = ops.get(i) {
-            if sqlite::rebuilds(next, state) != Some(table.as_str()) {
+            if backend.rebuilds(next, state) != Some(table.as_str()) {
                 break;
             }
             state.apply(next)?;
@@ -78,7 +69,7 @@ pub fn render_all(
         let new = state
             .table(&table)
             .ok_or_else(|| Error::invalid_op(op, "the table vanished"))?;
-        out.extend(sqlite::rebuild(&old, new));
+        out.extend(backend.rebuild(&old, new));
     }
     Ok(out)
 }

@@ -2,11 +2,10 @@
 
 use orm_core::schema::{ColumnType, DefaultExpr, TableDef};
 use orm_core::value::Value;
-use orm_core::{Connection, DialectKind};
+use orm_core::Connection;
 
-use super::{postgres, sqlite};
 use crate::ddl::sqlite::TMP_PREFIX;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The tables of the connected database (the current schema on PostgreSQL), sorted by name; the
 /// version table and leftovers of an interrupted SQLite rebuild are left out.
@@ -26,11 +25,7 @@ use crate::error::{Error, Result};
 /// # Ok::<(), orm_migrate::Error>(())
 /// ```
 pub fn reflect(conn: &mut Connection) -> Result<Vec<TableDef>> {
-    match conn.dialect().kind() {
-        DialectKind::Sqlite => sqlite::reflect(conn),
-        DialectKind::Postgres => postgres::reflect(conn),
-        other => Err(Error::Unsupported(format!("reflection of {other:?}"))),
-    }
+    crate::ddl::for_dialect(conn.dialect().kind())?.reflect(conn)
 }
 
 /// True for the tables the migration tool keeps for itself.

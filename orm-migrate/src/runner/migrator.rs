@@ -8,7 +8,7 @@ use orm_core::{Connection, DialectKind, Engine};
 use super::plan::{after_downgrade, downgrade_plan, upgrade_plan};
 use super::version;
 use crate::autogenerate::{compare, Diff};
-use crate::ddl::{self, sqlite};
+use crate::ddl;
 use crate::error::{Error, Result};
 use crate::ops::SchemaState;
 use crate::reflect::reflect;
@@ -106,7 +106,6 @@ impl<'a> Migrator<'a> {
         let mut conn = self.engine.connection()?;
         conn.begin()?;
         let result = lock(&mut conn)
-            .map_err(Error::from)
             .and_then(|()| version::read(&mut conn))
             .and_then(|current| version::update(&mut conn, &current, &rows));
         match result {
@@ -144,8 +143,9 @@ impl<'a> Migrator<'a> {
     fn step(&mut self, m: &Migration, direction: Direction) -> Result<bool> {
         let mut conn = self.engine.connection()?;
         let kind = conn.dialect().kind();
-        if kind == DialectKind::Sqlite {
-            conn.batch_execute(sqlite::BEGIN)?;
+        let backend = ddl::for_dialect(kind)?;
+        if let Some(sql) = backend.before_migration() {
+            conn.batch_execute(sql)?;
         }
         let result = conn.begin().map_err(Error::from).and_then(|()| {
             match self.step_in_transaction(&mut conn, m, direction, kind) {
@@ -157,10 +157,10 @@ impl<'a> Migrator<'a> {
         if conn.in_transaction() {
             let _ = conn.rollback();
         }
-        // ...and foreign keys are enforced again before the connection goes back to the pool; one
-        // that cannot be restored is closed instead.
-        if kind == DialectKind::Sqlite {
-            if let Err(e) = conn.batch_execute(sqlite::END) {
+        // ...and the session is restored (SQLite: foreign keys enforced again) before the connection
+        // goes back to the pool; one that cannot be restored is closed instead.
+        if let Some(sql) = backend.after_migration() {
+            if let Err(e) = conn.batch_execute(sql) {
                 conn.discard();
                 return result.and(Err(e.into()));
             }
@@ -218,25 +218,23 @@ impl<'a> Migrator<'a> {
             conn.batch_execute(&sql)?;
         }
         version::update(conn, &remove, &add)?;
-        if kind == DialectKind::Sqlite {
-            foreign_key_check(conn, &m.revision)?;
+        if let Some(sql) = ddl::for_dialect(kind)?.foreign_key_check_sql() {
+            foreign_key_check(conn, sql, &m.revision)?;
         }
         Ok(true)
     }
 }
 
-/// On PostgreSQL, serialises migrators on this schema's version table until the transaction ends.
-fn lock(conn: &mut Connection) -> orm_core::Result<()> {
-    if conn.dialect().kind() == DialectKind::Postgres {
-        conn.batch_execute(
-            "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.orm_version'))",
-        )?;
+/// Takes the backend's migrator lock, if it has one, until the transaction ends.
+fn lock(conn: &mut Connection) -> Result<()> {
+    if let Some(sql) = ddl::for_dialect(conn.dialect().kind())?.lock_sql() {
+        conn.batch_execute(sql)?;
     }
     Ok(())
 }
 
-fn foreign_key_check(conn: &mut Connection, revision: &str) -> Result<()> {
-    let rows = conn.query(sqlite::CHECK, &[])?;
+fn foreign_key_check(conn: &mut Connection, check: &str, revision: &str) -> Result<()> {
+    let rows = conn.query(check, &[])?;
     if rows.rows.is_empty() {
         return Ok(());
     }

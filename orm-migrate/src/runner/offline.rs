@@ -5,7 +5,7 @@ use orm_core::DialectKind;
 
 use super::plan::upgrade_plan;
 use super::version;
-use crate::ddl::{self, sqlite};
+use crate::ddl;
 use crate::error::{Error, Result};
 use crate::ops::SchemaState;
 use crate::repository::Repository;
@@ -26,6 +26,7 @@ pub fn upgrade_sql(
 ) -> Result<String> {
     let graph = repo.graph();
     let d = dialect_for(dialect);
+    let backend = ddl::for_dialect(dialect)?;
     let plan = upgrade_plan(graph, from, target)?;
     let applied = graph.ancestors(from.iter().map(String::as_str));
     let mut state = SchemaState::new();
@@ -44,9 +45,8 @@ pub fn upgrade_sql(
             m.revision,
             m.message
         ));
-        let sqlite = dialect == DialectKind::Sqlite;
-        if sqlite {
-            out.push_str(&format!("{};\n", sqlite::BEGIN));
+        if let Some(sql) = backend.before_migration() {
+            out.push_str(&format!("{sql};\n"));
         }
         out.push_str("BEGIN;\n");
         for sql in ddl::render_all(&m.upgrade, &mut state, dialect)? {
@@ -64,12 +64,12 @@ pub fn upgrade_sql(
         }
         rows.retain(|r| !remove.contains(r));
         rows.push(m.revision.clone());
-        if sqlite {
-            out.push_str(&format!("{};\n", sqlite::CHECK));
+        if let Some(sql) = backend.foreign_key_check_sql() {
+            out.push_str(&format!("{sql};\n"));
         }
         out.push_str("COMMIT;\n");
-        if sqlite {
-            out.push_str(&format!("{};\n", sqlite::END));
+        if let Some(sql) = backend.after_migration() {
+            out.push_str(&format!("{sql};\n"));
         }
         out.push('\n');
     }
