@@ -251,6 +251,40 @@ db_test!(fn cascade_delete_reaches_unloaded_grandchildren_and_orphans_are_delete
     Ok(())
 });
 
+db_test!(fn deleting_many_parents_looks_for_children_once_per_relationship(engine) {
+    engine.create_all()?;
+    let mut s = engine.session();
+    let users: Vec<Obj<User>> = (0..30).map(|i| s.add(User::new(format!("u{i}")))).collect();
+    for (i, u) in users.iter().enumerate() {
+        let p = s.add(Post::new(format!("p{i}")).with_author(u));
+        let c = s.add(Comment::new(format!("c{i}")));
+        s.append(&p, Post::comments, &c)?;
+    }
+    // One user keeps its post: the lookup must not take the others' children for its own.
+    let keeper = s.add(User::new("keeper"));
+    s.add(Post::new("kept").with_author(&keeper));
+    s.commit()?;
+    let mut fresh = engine.session();
+    let loaded = fresh.all(select::<User>().filter(User::username.ne("keeper")))?;
+    assert_eq!(loaded.len(), 30);
+    let log = engine.record_statements();
+    for u in &loaded {
+        fresh.delete(u);
+    }
+    fresh.commit()?;
+    let looks: Vec<String> = log
+        .sql()
+        .into_iter()
+        .filter(|q| q.starts_with("SELECT") && (q.contains("FROM \"post\"") || q.contains("FROM \"comment\"")))
+        .collect();
+    // Posts of the 30 users in one statement, their comments in one more: not one per user.
+    assert_eq!(looks.len(), 2, "{looks:#?}");
+    assert_eq!(fresh.count(select::<User>())?, 1);
+    assert_eq!(fresh.count(select::<Post>())?, 1);
+    assert_eq!(fresh.count(select::<Comment>())?, 0);
+    Ok(())
+});
+
 db_test!(fn passive_deletes_leave_it_to_the_database(engine) {
     engine.create_all()?;
     let mut s = engine.session();

@@ -24,7 +24,44 @@ pub(super) struct Bulk {
     keys: Vec<Value>,
 }
 
-type Level = (&'static [RelationDef], Vec<Vec<Value>>);
+/// The rows of one table whose children are looked for: the deleted objects' snapshots (by entry),
+/// or child rows found a level up.
+enum Rows {
+    Entries(Vec<usize>),
+    Owned(Vec<Vec<Value>>),
+}
+
+impl Rows {
+    /// The distinct non-NULL values of column `column`, in first-seen order.
+    fn distinct(&self, entries: &Entries, column: usize) -> Vec<Value> {
+        let mut keys = Vec::new();
+        let mut seen: HashSet<KeyPart> = HashSet::default();
+        let mut take = |v: Option<&Value>| {
+            if let Some(v) = v.filter(|v| !v.is_null()) {
+                if seen.insert(KeyPart::from(v)) {
+                    keys.push(v.clone());
+                }
+            }
+        };
+        match self {
+            Rows::Entries(ids) => {
+                for &id in ids {
+                    take(
+                        entries
+                            .get(id)
+                            .and_then(|e| e.snapshot.as_ref())
+                            .and_then(|s| s.get(column)),
+                    );
+                }
+            }
+            Rows::Owned(rows) => rows.iter().for_each(|r| take(r.get(column))),
+        }
+        keys
+    }
+}
+
+/// One table's relationships and the rows whose children they lead to.
+type Level = (&'static [RelationDef], Rows);
 
 /// Finds what deleting the session's deleted objects implies; fails, before anything is written,
 /// when a parent still has children and no cascade.
@@ -33,14 +70,18 @@ pub(super) fn prepare(
     dialect: &'static dyn Dialect,
     entries: &mut Entries,
 ) -> Result<Vec<Bulk>> {
+    // The deleted objects grouped by table: one look for children per relationship, for all of
+    // them at once.
     let mut work: Vec<Level> = Vec::new();
     for id in entries.ids() {
         let Some(e) = entries.get(id) else { continue };
-        if e.state != State::Deleting || e.obj.relations().is_empty() {
+        if e.state != State::Deleting || e.obj.relations().is_empty() || e.snapshot.is_none() {
             continue;
         }
-        if let Some(snapshot) = &e.snapshot {
-            work.push((e.obj.relations(), vec![snapshot.clone()]));
+        let relations = e.obj.relations();
+        match work.iter_mut().find(|(r, _)| std::ptr::eq(*r, relations)) {
+            Some((_, Rows::Entries(ids))) => ids.push(id),
+            _ => work.push((relations, Rows::Entries(vec![id]))),
         }
     }
     let mut bulk = Vec::new();
@@ -48,15 +89,7 @@ pub(super) fn prepare(
     while let Some((relations, rows)) = work.pop() {
         for def in relations.iter().filter(|d| d.kind.is_many()) {
             let r = def.resolve()?;
-            let mut keys: Vec<Value> = Vec::new();
-            let mut distinct: HashSet<KeyPart> = HashSet::default();
-            for row in &rows {
-                if let Some(v) = row.get(r.local).filter(|v| !v.is_null()) {
-                    if distinct.insert(KeyPart::from(v)) {
-                        keys.push(v.clone());
-                    }
-                }
-            }
+            let keys = rows.distinct(entries, r.local);
             if keys.is_empty() {
                 continue;
             }
@@ -146,7 +179,7 @@ pub(super) fn prepare(
                 column: *pk,
                 keys,
             });
-            work.push(((def.target_relations)(), rows));
+            work.push(((def.target_relations)(), Rows::Owned(rows)));
         }
     }
     Ok(bulk)
