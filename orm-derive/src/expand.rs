@@ -823,7 +823,29 @@ mod tests {
                 c: f64,
             }
         });
-        assert!(e.len() >= 8, "{e:#?}");
+        // Every mistake of the struct, each once, in the order they are checked.
+        let expected = [
+            "unknown option `tabel`; help: did you mean `table`?",
+            "malformed `primary_key`; help: on a struct the form is `primary_key(a, b)`",
+            "`length` must be a positive integer",
+            "malformed `default`: expected the path of a function",
+            "malformed `server_default`",
+            "unknown on_delete action `explode`",
+            "malformed `foreign_key`",
+            "a model needs a primary key",
+            "`autoincrement` applies only to the primary key",
+            "`length` cannot go with `skip`",
+            "`text` cannot go with `skip`",
+            "`version` applies only to an `i32` or `i64` field",
+            "unknown field `nope` in `index`; help: the fields are a, c",
+        ];
+        assert_eq!(e.len(), expected.len(), "{e:#?}");
+        for (message, start) in e.iter().zip(expected) {
+            assert!(
+                message.starts_with(start),
+                "{message:?} should start with {start:?}"
+            );
+        }
         for m in &e {
             assert!(
                 m.starts_with(|c: char| !c.is_uppercase()),

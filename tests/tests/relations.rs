@@ -174,7 +174,12 @@ db_test!(fn has_many_is_loaded_and_kept_in_step_with_belongs_to(engine) {
     assert_eq!(susan2.read().posts.get()?.len(), 1);
     assert!(c.read().author.get()?.ptr_eq(susan2));
     s.commit()?;
-    assert_eq!(c.read().user_id, susan.read().id.unwrap_or_default());
+    let susan_id = susan.read().id.expect("susan was inserted");
+    assert_eq!(c.read().user_id, susan_id);
+    // The row says so too, not only the object.
+    let mut fresh = engine.session();
+    let row = fresh.get_or_not_found::<Post>(c.read().id.expect("c was inserted"))?;
+    assert_eq!(row.read().user_id, susan_id);
     Ok(())
 });
 
