@@ -190,6 +190,35 @@ impl Error {
         matches!(self, Error::ConnectionLost { .. })
     }
 
+    /// True for a failure that a retry of the whole transaction may not meet again: a deadlock or a
+    /// serialization failure (PostgreSQL 40P01, 40001), a database that stayed locked past the busy
+    /// timeout (SQLite). The session keeps its objects as before the commit, so committing again is
+    /// the retry.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Database {
+                code: Some(code), ..
+            } => matches!(
+                code.as_str(),
+                // PostgreSQL: serialization_failure, deadlock_detected.
+                "40001" | "40P01"
+                // SQLite: SQLITE_BUSY and SQLITE_LOCKED with their extended codes.
+                | "5" | "6" | "261" | "517" | "262"
+            ),
+            _ => false,
+        }
+    }
+
+    /// A prepared statement the server will not run because a table under it changed (PostgreSQL's
+    /// "cached plan must not change result type").
+    pub(crate) fn is_stale_statement(&self) -> bool {
+        matches!(
+            self,
+            Error::Database { code: Some(code), message, .. }
+                if code == "0A000" && message.contains("cached plan must not change result type")
+        )
+    }
+
     pub(crate) fn config(msg: impl Into<String>) -> Self {
         Error::Config(msg.into())
     }

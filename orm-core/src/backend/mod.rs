@@ -136,6 +136,9 @@ pub trait Backend: Send {
     /// As [`Backend::execute`].
     fn batch_execute(&mut self, sql: &str) -> Result<()>;
 
+    /// Drops the prepared statements: the schema changed under them (DDL from another connection).
+    fn forget_statements(&mut self);
+
     /// True when the connection is known to be unusable (the pool then discards it).
     fn is_broken(&self) -> bool;
 

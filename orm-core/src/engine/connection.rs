@@ -1,6 +1,7 @@
 //! A pooled connection: every statement goes through here, for echo, statement events and the naming
 //! of constraint violations from the model metadata.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -42,21 +43,37 @@ impl Connection {
 
     /// The dialect of this connection's database.
     pub fn dialect(&self) -> &'static dyn Dialect {
-        self.backend.dialect()
+        self.backend.backend.dialect()
     }
 
     fn run<T>(
         &mut self,
         sql: &str,
         params: &[Value],
-        f: impl FnOnce(&mut dyn Backend, &str, &[Value]) -> Result<T>,
+        mut f: impl FnMut(&mut dyn Backend, &str, &[Value]) -> Result<T>,
     ) -> Result<T> {
-        if self.shared.echo.load(std::sync::atomic::Ordering::Relaxed) {
+        if self.shared.echo.load(Ordering::Relaxed) {
             tracing::info!(target: "orm::sql", "{sql} {}", DisplayParams(params));
         }
+        self.catch_up_with_schema();
         let listening = self.shared.has_listeners();
         let started = listening.then(Instant::now);
-        let result = f(&mut **self.backend, sql, params);
+        let mut result = f(&mut *self.backend.backend, sql, params);
+        if result.as_ref().is_err_and(|e| e.is_stale_statement()) && !self.in_transaction {
+            // Another connection or process changed a table under a prepared statement: prepare it
+            // again and run it once more. (Inside a transaction the failure aborted it already;
+            // the statements are forgotten below, so the caller's retry of the transaction works.)
+            self.backend.backend.forget_statements();
+            result = f(&mut *self.backend.backend, sql, params);
+        }
+        if result.as_ref().is_err_and(|e| e.is_stale_statement()) {
+            self.backend.backend.forget_statements();
+        }
+        if result.is_ok() && crate::backend::changes_schema(sql) {
+            // This connection's backend forgot its own statements; the engine's other connections
+            // forget theirs before their next statement.
+            self.backend.epoch = self.shared.schema_epoch.fetch_add(1, Ordering::AcqRel) + 1;
+        }
         if let Some(started) = started {
             self.shared.notify(&StatementEvent {
                 sql,
@@ -66,6 +83,15 @@ impl Connection {
             });
         }
         result.map_err(|e| self.failed(e))
+    }
+
+    /// Forgets the prepared statements made before this engine last changed the schema.
+    fn catch_up_with_schema(&mut self) {
+        let epoch = self.shared.schema_epoch.load(Ordering::Acquire);
+        if self.backend.epoch != epoch {
+            self.backend.backend.forget_statements();
+            self.backend.epoch = epoch;
+        }
     }
 
     /// Maps a statement's error, and remembers that PostgreSQL aborted the transaction: its COMMIT
@@ -93,15 +119,15 @@ impl Connection {
     ///
     /// As [`Connection::execute`], at the first failing row.
     pub fn execute_each(&mut self, sql: &str, params: &[Value], width: usize) -> Result<Vec<u64>> {
-        let observed = self.shared.has_listeners()
-            || self.shared.echo.load(std::sync::atomic::Ordering::Relaxed);
+        let observed = self.shared.has_listeners() || self.shared.echo.load(Ordering::Relaxed);
         if observed {
             return params
                 .chunks(width.max(1))
                 .map(|row| self.execute(sql, row))
                 .collect();
         }
-        let result = self.backend.execute_each(sql, params, width);
+        self.catch_up_with_schema();
+        let result = self.backend.backend.execute_each(sql, params, width);
         result.map_err(|e| self.failed(e))
     }
 
@@ -169,7 +195,7 @@ impl Connection {
     /// Closes this connection when it is dropped instead of returning it to the pool: for a
     /// connection left in a state the next user must not inherit.
     pub fn discard(&mut self) {
-        self.backend.mark_broken();
+        self.backend.backend.mark_broken();
     }
 
     /// Whether a transaction begun with [`Connection::begin`] is open.
@@ -299,7 +325,7 @@ impl Drop for Connection {
     /// back, so the next user never inherits it.
     fn drop(&mut self) {
         if self.in_transaction {
-            let _ = self.backend.batch_execute("ROLLBACK");
+            let _ = self.backend.backend.batch_execute("ROLLBACK");
         }
     }
 }

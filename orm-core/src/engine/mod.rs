@@ -59,6 +59,9 @@ pub(crate) struct Shared {
     metadata: OnceLock<Option<Metadata>>,
     /// Statements the library builds again and again (a get by key per model), by (model, purpose).
     sql_cache: RwLock<rustc_hash::FxHashMap<(std::any::TypeId, &'static str), Arc<str>>>,
+    /// Counts this engine's schema changes: a pooled connection whose prepared statements are
+    /// older forgets them before its next statement.
+    schema_epoch: AtomicU64,
     /// Keeps an in-memory SQLite database alive while the engine lives, whatever the pool closes.
     _keeper: Mutex<Option<Box<dyn Backend>>>,
 }
@@ -198,6 +201,7 @@ impl EngineBuilder {
                 next_listener: AtomicU64::new(0),
                 metadata: OnceLock::new(),
                 sql_cache: RwLock::new(rustc_hash::FxHashMap::default()),
+                schema_epoch: AtomicU64::new(0),
                 _keeper: Mutex::new(keeper),
             }),
         })

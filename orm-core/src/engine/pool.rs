@@ -26,19 +26,36 @@ impl Manager {
     }
 }
 
+/// A pooled backend connection and the engine's schema epoch its prepared statements were made in.
+pub(crate) struct Pooled {
+    pub(crate) backend: Box<dyn Backend>,
+    pub(crate) epoch: u64,
+}
+
+impl std::fmt::Debug for Pooled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pooled")
+            .field("epoch", &self.epoch)
+            .finish_non_exhaustive()
+    }
+}
+
 impl r2d2::ManageConnection for Manager {
-    type Connection = Box<dyn Backend>;
+    type Connection = Pooled;
     type Error = Error;
 
     fn connect(&self) -> Result<Self::Connection> {
-        self.open()
+        Ok(Pooled {
+            backend: self.open()?,
+            epoch: 0,
+        })
     }
 
     fn is_valid(&self, conn: &mut Self::Connection) -> Result<()> {
-        conn.batch_execute("SELECT 1")
+        conn.backend.batch_execute("SELECT 1")
     }
 
     fn has_broken(&self, conn: &mut Self::Connection) -> bool {
-        conn.is_broken()
+        conn.backend.is_broken()
     }
 }

@@ -245,6 +245,10 @@ impl Backend for PostgresBackend {
         result.map_err(|e| self.fail(e))
     }
 
+    fn forget_statements(&mut self) {
+        self.statements.clear();
+    }
+
     fn is_broken(&self) -> bool {
         self.broken || self.client.is_closed()
     }

@@ -239,6 +239,10 @@ impl Backend for SqliteBackend {
         result
     }
 
+    fn forget_statements(&mut self) {
+        SqliteBackend::forget_statements(self);
+    }
+
     fn is_broken(&self) -> bool {
         self.broken
     }
