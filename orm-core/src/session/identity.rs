@@ -6,7 +6,9 @@ use crate::backend::Row;
 use crate::value::{Value, ValueError};
 
 /// A primary key value made hashable: integers of every width compare equal by value, floats by bits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Ordered too (integers numerically, text and bytes lexicographically), for writing rows in key
+/// order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum KeyPart {
     Null,
     Int(i64),

@@ -6,6 +6,7 @@ use crate::engine::Connection;
 use crate::error::Result;
 use crate::query::SqlWriter;
 use crate::schema::TableDef;
+use crate::session::identity::KeyPart;
 use crate::session::state::{Entries, Record};
 use crate::value::Value;
 
@@ -38,6 +39,8 @@ pub(super) fn delete_rows(
             values: None,
         });
     }
+    // In key order, as updates: concurrent sessions lock the rows in the same order.
+    keys.sort_by_cached_key(|k| k.iter().map(KeyPart::from).collect::<Vec<_>>());
     if pk.len() == 1 && version.is_none() && !dialect.is_embedded() {
         // One round trip per thousand rows.
         let per_statement = dialect.max_params().clamp(1, MAX_ROWS_PER_STATEMENT);

@@ -9,6 +9,7 @@ use crate::engine::Connection;
 use crate::error::Result;
 use crate::query::SqlWriter;
 use crate::schema::TableDef;
+use crate::session::identity::KeyPart;
 use crate::session::state::{Entries, Entry, Record};
 use crate::value::Value;
 
@@ -29,6 +30,27 @@ impl Group {
 
     fn rows(&self) -> usize {
         self.params.len() / self.width().max(1)
+    }
+
+    /// Puts the rows in key order, so that sessions updating the same rows lock them in the same
+    /// order and wait for each other instead of deadlocking.
+    fn sort_by_key(&mut self) {
+        let width = self.width();
+        if width == 0 || self.rows() < 2 {
+            return;
+        }
+        let start = self.changed.len();
+        let end = start + self.pk.len();
+        let mut rows: Vec<(Vec<KeyPart>, &[Value])> = self
+            .params
+            .chunks(width)
+            .map(|row| (row[start..end].iter().map(KeyPart::from).collect(), row))
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        self.params = rows
+            .into_iter()
+            .flat_map(|(_, row)| row.iter().cloned())
+            .collect();
     }
 
     /// The key (and old version) of row `n`.
@@ -129,6 +151,9 @@ pub(super) fn update_rows(
     }
     // Parents' rows first, as for inserts.
     groups.sort_by_key(|g| order.iter().position(|t| std::ptr::eq(*t, g.table)));
+    for group in &mut groups {
+        group.sort_by_key();
+    }
     for group in &groups {
         if dialect.supports_update_from_values() && !dialect.is_embedded() && group.rows() > 1 {
             update_batched(conn, dialect, group)?;
