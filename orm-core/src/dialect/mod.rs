@@ -85,6 +85,12 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
         false
     }
 
+    /// Whether writers lock rows (not the whole database), so that sessions writing the same rows in
+    /// different orders can deadlock: the flush then writes each table's rows in key order.
+    fn locks_rows(&self) -> bool {
+        true
+    }
+
     /// Whether the flush may update many rows in one `UPDATE ... FROM (VALUES ...)` statement.
     fn supports_update_from_values(&self) -> bool {
         false

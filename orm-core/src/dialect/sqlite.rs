@@ -65,6 +65,12 @@ impl Dialect for Sqlite {
         true
     }
 
+    /// One writer at a time holds the whole database (`BEGIN IMMEDIATE`): no order of rows can
+    /// deadlock.
+    fn locks_rows(&self) -> bool {
+        false
+    }
+
     /// SQLite accepts OFFSET only after a LIMIT; a negative LIMIT means none.
     fn limit_before_bare_offset(&self) -> Option<&'static str> {
         Some(" LIMIT -1")

@@ -69,7 +69,7 @@ pub trait FromRow: Sized {
     ///
     /// # Errors
     ///
-    /// [`Error::Decode`] when the values do not fit.
+    /// [`crate::Error::Decode`] when the values do not fit.
     fn from_row(row: &mut RowReader<'_>, session: &mut Session) -> Result<Self>;
 }
 

@@ -28,7 +28,7 @@ pub trait Selection {
     ///
     /// # Errors
     ///
-    /// [`Error::Decode`] when a value does not fit its Rust type.
+    /// [`crate::Error::Decode`] when a value does not fit its Rust type.
     fn decode(&self, row: &mut RowReader<'_>, session: &mut Session) -> Result<Self::Output>;
 
     /// Runs after every row was decoded (eager loading of relationships).

@@ -12,7 +12,7 @@ use crate::error::Result;
 ///
 /// # Errors
 ///
-/// A database error, or [`Error::Unsupported`] for a backend this crate does not know.
+/// A database error, or [`crate::Error::Unsupported`] for a backend this crate does not know.
 ///
 /// # Examples
 ///

@@ -40,7 +40,9 @@ pub(super) fn delete_rows(
         });
     }
     // In key order, as updates: concurrent sessions lock the rows in the same order.
-    keys.sort_by_cached_key(|k| k.iter().map(KeyPart::from).collect::<Vec<_>>());
+    if dialect.locks_rows() {
+        keys.sort_by_cached_key(|k| k.iter().map(KeyPart::from).collect::<Vec<_>>());
+    }
     if pk.len() == 1 && version.is_none() && !dialect.is_embedded() {
         // One round trip per thousand rows.
         let per_statement = dialect.max_params().clamp(1, MAX_ROWS_PER_STATEMENT);

@@ -151,8 +151,10 @@ pub(super) fn update_rows(
     }
     // Parents' rows first, as for inserts.
     groups.sort_by_key(|g| order.iter().position(|t| std::ptr::eq(*t, g.table)));
-    for group in &mut groups {
-        group.sort_by_key();
+    if dialect.locks_rows() {
+        for group in &mut groups {
+            group.sort_by_key();
+        }
     }
     for group in &groups {
         if dialect.supports_update_from_values() && !dialect.is_embedded() && group.rows() > 1 {
