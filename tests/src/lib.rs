@@ -143,26 +143,7 @@ pub fn postgres_with(options: impl FnOnce(EngineBuilder) -> EngineBuilder) -> Op
 #[macro_export]
 macro_rules! db_test {
     ($(#[$meta:meta])* fn $name:ident($engine:ident) $body:block) => {
-        $(#[$meta])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            fn body($engine: &$crate::Engine) -> $crate::TestResult $body
-
-            #[test]
-            fn sqlite() -> $crate::TestResult {
-                body(&$crate::sqlite())
-            }
-
-            #[test]
-            fn postgres() -> $crate::TestResult {
-                match $crate::postgres() {
-                    Some(db) => body(&db.engine),
-                    None => Ok(()),
-                }
-            }
-        }
+        $crate::db_test!($(#[$meta])* fn $name($engine) with |b| b; $body);
     };
     // The same, with engine builder options: `fn name(engine) with |b| b.echo(true); { ... }`.
     ($(#[$meta:meta])* fn $name:ident($engine:ident) with $options:expr; $body:block) => {

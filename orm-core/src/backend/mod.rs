@@ -5,7 +5,7 @@ pub(crate) mod postgres;
 mod row;
 pub(crate) mod sqlite;
 
-pub(crate) use row::no_column;
+pub(crate) use row::{no_column, value_as_f64, value_as_i64, value_as_text};
 pub use row::{Row, RowReader};
 
 use std::sync::Arc;

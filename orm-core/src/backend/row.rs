@@ -43,13 +43,7 @@ pub trait Row {
     ///
     /// As [`Row::value`]; a value that is not an integer.
     fn get_i64(&self, i: usize) -> Result<Option<i64>, ValueError> {
-        match self.value(i)? {
-            Value::Null => Ok(None),
-            v => v
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| ValueError::mismatch("i64", &v)),
-        }
+        value_as_i64(self.value(i)?)
     }
 
     /// Column `i` as a float (an integer column is widened).
@@ -58,15 +52,7 @@ pub trait Row {
     ///
     /// As [`Row::value`]; a value that is not a number.
     fn get_f64(&self, i: usize) -> Result<Option<f64>, ValueError> {
-        match self.value(i)? {
-            Value::Null => Ok(None),
-            Value::F64(f) => Ok(Some(f)),
-            Value::F32(f) => Ok(Some(f.into())),
-            v => match v.as_i64() {
-                Some(n) => Ok(Some(n as f64)),
-                None => Err(ValueError::mismatch("f64", &v)),
-            },
-        }
+        value_as_f64(self.value(i)?)
     }
 
     /// Column `i` as text.
@@ -75,11 +61,40 @@ pub trait Row {
     ///
     /// As [`Row::value`]; a value that is not text.
     fn get_text(&self, i: usize) -> Result<Option<String>, ValueError> {
-        match self.value(i)? {
-            Value::Null => Ok(None),
-            Value::Text(s) => Ok(Some(s)),
-            v => Err(ValueError::mismatch("text", &v)),
-        }
+        value_as_text(self.value(i)?)
+    }
+}
+
+/// A dynamic value as an integer (any width, or a boolean); NULL is `None`.
+pub(crate) fn value_as_i64(v: Value) -> Result<Option<i64>, ValueError> {
+    match v {
+        Value::Null => Ok(None),
+        v => v
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| ValueError::mismatch("i64", &v)),
+    }
+}
+
+/// A dynamic value as a float (an integer is widened); NULL is `None`.
+pub(crate) fn value_as_f64(v: Value) -> Result<Option<f64>, ValueError> {
+    match v {
+        Value::Null => Ok(None),
+        Value::F64(f) => Ok(Some(f)),
+        Value::F32(f) => Ok(Some(f.into())),
+        v => match v.as_i64() {
+            Some(n) => Ok(Some(n as f64)),
+            None => Err(ValueError::mismatch("f64", &v)),
+        },
+    }
+}
+
+/// A dynamic value as text; NULL is `None`.
+pub(crate) fn value_as_text(v: Value) -> Result<Option<String>, ValueError> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Text(s) => Ok(Some(s)),
+        v => Err(ValueError::mismatch("text", &v)),
     }
 }
 

@@ -129,13 +129,7 @@ impl Row for PgRow<'_> {
             Type::INT8 => self.get::<Option<i64>>(i),
             Type::INT4 => Ok(self.get::<Option<i32>>(i)?.map(i64::from)),
             Type::INT2 => Ok(self.get::<Option<i16>>(i)?.map(i64::from)),
-            _ => match self.value(i)? {
-                Value::Null => Ok(None),
-                v => v
-                    .as_i64()
-                    .map(Some)
-                    .ok_or_else(|| ValueError::mismatch("i64", &v)),
-            },
+            _ => super::value_as_i64(self.value(i)?),
         }
     }
 
@@ -143,13 +137,7 @@ impl Row for PgRow<'_> {
         match *self.ty(i)? {
             Type::FLOAT8 => self.get::<Option<f64>>(i),
             Type::FLOAT4 => Ok(self.get::<Option<f32>>(i)?.map(f64::from)),
-            _ => match self.value(i)? {
-                Value::Null => Ok(None),
-                v => match v.as_i64() {
-                    Some(n) => Ok(Some(n as f64)),
-                    None => Err(ValueError::mismatch("f64", &v)),
-                },
-            },
+            _ => super::value_as_f64(self.value(i)?),
         }
     }
 
@@ -158,11 +146,7 @@ impl Row for PgRow<'_> {
         if <String as postgres::types::FromSql>::accepts(ty) {
             return self.get::<Option<String>>(i);
         }
-        match self.value(i)? {
-            Value::Null => Ok(None),
-            Value::Text(s) => Ok(Some(s)),
-            v => Err(ValueError::mismatch("text", &v)),
-        }
+        super::value_as_text(self.value(i)?)
     }
 }
 
