@@ -61,13 +61,7 @@ pub trait Model: Sized + Send + Sync + 'static {
     fn from_row(row: &dyn Row, offset: usize) -> Result<Self> {
         let values = (offset..offset + Self::COLUMNS.len())
             .zip(Self::COLUMNS)
-            .map(|(i, column)| {
-                row.value(i).map_err(|e| crate::Error::Decode {
-                    table: Self::TABLE_NAME.to_owned(),
-                    column: (*column).to_owned(),
-                    message: e.0,
-                })
-            })
+            .map(|(i, column)| row.value(i).map_err(|e| e.at(Self::TABLE_NAME, column)))
             .collect::<Result<Vec<_>>>()?;
         Self::from_values(values)
     }
@@ -125,11 +119,7 @@ pub fn decode_field<T: crate::SqlType>(
         column: column.to_owned(),
         message: "the row has fewer columns than the model".to_owned(),
     })?;
-    T::from_value(value).map_err(|e| crate::Error::Decode {
-        table: table.to_owned(),
-        column: column.to_owned(),
-        message: e.0,
-    })
+    T::from_value(value).map_err(|e| e.at(table, column))
 }
 
 /// [`decode_field`] with the decoder passed in, for generated code: the derive names the field type
@@ -146,11 +136,7 @@ pub fn decode_field_with<T>(
         column: column.to_owned(),
         message: "the row has fewer columns than the model".to_owned(),
     })?;
-    decode(value).map_err(|e| crate::Error::Decode {
-        table: table.to_owned(),
-        column: column.to_owned(),
-        message: e.0,
-    })
+    decode(value).map_err(|e| e.at(table, column))
 }
 
 /// Reads one field from a driver row for generated code, turning a [`ValueError`] into
@@ -164,9 +150,5 @@ pub fn read_field_with<T>(
     index: usize,
     read: fn(&dyn Row, usize) -> Result<T, ValueError>,
 ) -> Result<T> {
-    read(row, index).map_err(|e| crate::Error::Decode {
-        table: table.to_owned(),
-        column: column.to_owned(),
-        message: e.0,
-    })
+    read(row, index).map_err(|e| e.at(table, column))
 }

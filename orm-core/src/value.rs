@@ -100,6 +100,15 @@ impl fmt::Display for Value {
 pub struct ValueError(pub String);
 
 impl ValueError {
+    /// This error as [`crate::Error::Decode`], naming where the value was read.
+    pub(crate) fn at(self, table: &str, column: &str) -> crate::Error {
+        crate::Error::Decode {
+            table: table.to_owned(),
+            column: column.to_owned(),
+            message: self.0,
+        }
+    }
+
     /// A mismatch between the value read and the Rust type expected.
     pub fn mismatch(expected: &str, got: &Value) -> Self {
         ValueError(format!("expected {expected}, found {} ({got})", got.kind()))
@@ -174,6 +183,11 @@ fn null_into(expected: &str) -> ValueError {
     ValueError::mismatch(expected, &Value::Null)
 }
 
+/// An integer read at full width, narrowed to the field's type.
+fn narrow<T: TryFrom<i64>>(wide: i64, name: &str) -> Result<T, ValueError> {
+    T::try_from(wide).map_err(|_| ValueError(format!("{wide} is out of range for {name}")))
+}
+
 macro_rules! int_type {
     ($t:ty, $variant:ident, $col:expr) => {
         impl SqlType for $t {
@@ -187,15 +201,11 @@ macro_rules! int_type {
                 let wide = value
                     .as_i64()
                     .ok_or_else(|| ValueError::mismatch(stringify!($t), &value))?;
-                <$t>::try_from(wide).map_err(|_| {
-                    ValueError(format!("{wide} is out of range for {}", stringify!($t)))
-                })
+                narrow(wide, stringify!($t))
             }
             fn read(row: &dyn Row, i: usize) -> Result<Self, ValueError> {
                 let wide = row.get_i64(i)?.ok_or_else(|| null_into(stringify!($t)))?;
-                <$t>::try_from(wide).map_err(|_| {
-                    ValueError(format!("{wide} is out of range for {}", stringify!($t)))
-                })
+                narrow(wide, stringify!($t))
             }
         }
     };

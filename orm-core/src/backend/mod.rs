@@ -87,11 +87,7 @@ pub trait Backend: Send {
             }
             let mut values = Vec::with_capacity(row.len());
             for i in 0..row.len() {
-                values.push(row.value(i).map_err(|e| crate::Error::Decode {
-                    table: "?".to_owned(),
-                    column: row.column_name(i).to_owned(),
-                    message: e.0,
-                })?);
+                values.push(row.value(i).map_err(|e| e.at("?", row.column_name(i)))?);
             }
             rows.push(values);
             Ok(true)

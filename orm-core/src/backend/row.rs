@@ -162,19 +162,29 @@ impl<'r> RowReader<'r> {
     ///
     /// [`Error::Decode`] naming `table` and `column` when the value does not fit `T`.
     pub fn read<T: SqlType>(&mut self, table: &str, column: &str) -> Result<T> {
+        self.read_next().map_err(|e| e.at(table, column))
+    }
+
+    /// Reads the next column of a raw query as a `T`; an error names the column as the database
+    /// did.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] when the value does not fit `T`.
+    pub fn read_raw<T: SqlType>(&mut self) -> Result<T> {
+        let i = self.at;
+        self.read_next()
+            .map_err(|e| e.at("?", self.row.column_name(i)))
+    }
+
+    fn read_next<T: SqlType>(&mut self) -> Result<T, ValueError> {
         let i = self.at;
         self.at += 1;
         if i >= self.row.len() {
-            return Err(Error::Decode {
-                table: table.to_owned(),
-                column: column.to_owned(),
-                message: "the row has fewer columns than selected".to_owned(),
-            });
+            return Err(ValueError(
+                "the row has fewer columns than selected".to_owned(),
+            ));
         }
-        T::read(self.row, i).map_err(|e| Error::Decode {
-            table: table.to_owned(),
-            column: column.to_owned(),
-            message: e.0,
-        })
+        T::read(self.row, i)
     }
 }

@@ -255,12 +255,12 @@ impl Engine {
         }
     }
 
-    /// The dialect of the database.
     /// Whether the flush reads generated keys with `RETURNING`.
     pub(crate) fn uses_returning(&self) -> bool {
         self.shared.returning
     }
 
+    /// The dialect of the database.
     pub fn dialect(&self) -> &'static dyn Dialect {
         self.shared.dialect
     }

@@ -75,8 +75,7 @@ pub trait FromRow: Sized {
 
 impl<T: SqlType> FromRow for T {
     fn from_row(row: &mut RowReader<'_>, _: &mut Session) -> Result<Self> {
-        let column = row.row().column_name(row.position()).to_owned();
-        row.read("?", &column)
+        row.read_raw()
     }
 }
 

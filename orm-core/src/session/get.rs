@@ -130,11 +130,7 @@ impl Session {
         reader.skip(M::COLUMNS.len());
         let key =
             IdentityKey::of_driver_row(M::table().name.as_str(), row, at, M::primary_key_indexes())
-                .map_err(|e| Error::Decode {
-                    table: M::TABLE_NAME.to_owned(),
-                    column: M::PRIMARY_KEY.join(", "),
-                    message: e.0,
-                })?;
+                .map_err(|e| e.at(M::TABLE_NAME, &M::PRIMARY_KEY.join(", ")))?;
         if let Some(obj) = self.loaded::<M>(key.as_ref())? {
             return Ok(obj);
         }

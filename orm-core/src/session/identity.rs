@@ -75,52 +75,42 @@ impl IdentityKey {
 
     /// The key of a full row, from the positions of its key columns.
     pub(crate) fn of_row(table: &'static str, row: &[Value], pk: &[usize]) -> Option<Self> {
-        let part = |i: usize| match row.get(i) {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(KeyPart::from(v)),
-        };
-        let key = match pk {
-            [] => return None,
-            [i] => Parts::One(part(*i)?),
-            many => Parts::Many(many.iter().map(|&i| part(i)).collect::<Option<_>>()?),
-        };
-        Some(IdentityKey { table, key })
+        Self::from_parts(table, pk, |i| {
+            Ok::<_, std::convert::Infallible>(row.get(i).map(KeyPart::from))
+        })
+        .unwrap_or_else(|never| match never {})
     }
-}
 
-impl IdentityKey {
-    /// The key of a row as the driver holds it, its model's columns starting at `offset`; `None`
-    /// while any part of the key is NULL.
+    /// The key of a row as the driver holds it, its model's columns starting at `offset`.
     pub(crate) fn of_driver_row(
         table: &'static str,
         row: &dyn Row,
         offset: usize,
         pk: &[usize],
     ) -> Result<Option<Self>, ValueError> {
-        let part = |i: usize| -> Result<Option<KeyPart>, ValueError> {
-            Ok(match row.value(offset + i)? {
-                Value::Null => None,
-                v => Some(KeyPart::from(&v)),
-            })
-        };
+        Self::from_parts(table, pk, |i| {
+            row.value(offset + i).map(|v| Some(KeyPart::from(&v)))
+        })
+    }
+
+    /// The key made of `part(i)` for each key column `i`; `None` while any part is missing or NULL
+    /// (not assigned yet).
+    fn from_parts<E>(
+        table: &'static str,
+        pk: &[usize],
+        part: impl Fn(usize) -> Result<Option<KeyPart>, E>,
+    ) -> Result<Option<Self>, E> {
+        let part = |i| Ok(part(i)?.filter(|p| *p != KeyPart::Null));
         let key = match pk {
-            [] => return Ok(None),
-            [i] => match part(*i)? {
-                Some(p) => Parts::One(p),
-                None => return Ok(None),
-            },
-            many => {
-                let mut parts = Vec::with_capacity(many.len());
-                for &i in many {
-                    match part(i)? {
-                        Some(p) => parts.push(p),
-                        None => return Ok(None),
-                    }
-                }
-                Parts::Many(parts)
-            }
+            [] => None,
+            [i] => part(*i)?.map(Parts::One),
+            many => many
+                .iter()
+                .map(|&i| part(i))
+                .collect::<Result<Option<Vec<_>>, E>>()?
+                .map(Parts::Many),
         };
-        Ok(Some(IdentityKey { table, key }))
+        Ok(key.map(|key| IdentityKey { table, key }))
     }
 }
 
@@ -141,30 +131,27 @@ pub(crate) struct IdentityMap {
 }
 
 impl IdentityMap {
-    fn table(&self, table: &str) -> Option<&TableKeys> {
+    /// Where `table`'s map is: pointers compared first, names only when they differ.
+    fn position(&self, table: &str) -> Option<usize> {
         self.tables
             .iter()
-            .find(|t| std::ptr::eq(t.table, table))
-            .or_else(|| self.tables.iter().find(|t| t.table == table))
+            .position(|t| std::ptr::eq(t.table, table))
+            .or_else(|| self.tables.iter().position(|t| t.table == table))
+    }
+
+    fn table(&self, table: &str) -> Option<&TableKeys> {
+        self.position(table).map(|i| &self.tables[i])
     }
 
     fn table_mut(&mut self, table: &'static str) -> &mut TableKeys {
-        let at = self
-            .tables
-            .iter()
-            .position(|t| std::ptr::eq(t.table, table))
-            .or_else(|| self.tables.iter().position(|t| t.table == table));
-        match at {
-            Some(i) => &mut self.tables[i],
-            None => {
-                self.tables.push(TableKeys {
-                    table,
-                    ..TableKeys::default()
-                });
-                let last = self.tables.len() - 1;
-                &mut self.tables[last]
-            }
-        }
+        let i = self.position(table).unwrap_or_else(|| {
+            self.tables.push(TableKeys {
+                table,
+                ..TableKeys::default()
+            });
+            self.tables.len() - 1
+        });
+        &mut self.tables[i]
     }
 
     /// The entry holding `key`.
@@ -187,7 +174,8 @@ impl IdentityMap {
 
     /// Forgets `key`, returning its entry.
     pub(crate) fn remove(&mut self, key: &IdentityKey) -> Option<usize> {
-        let t = self.table_mut(key.table);
+        let at = self.position(key.table)?;
+        let t = &mut self.tables[at];
         match &key.key {
             Parts::One(KeyPart::Int(i)) => t.ints.remove(i),
             parts => t.others.remove(parts),

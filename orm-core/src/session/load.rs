@@ -161,11 +161,9 @@ impl Session {
             self.reserve_entries::<T>(chunk.len());
             self.with_connection_taken(|conn, session| {
                 conn.query_rows(&sql, &params, |row| {
-                    let key = row.value(group_by).map_err(|e| Error::Decode {
-                        table: T::TABLE_NAME.to_owned(),
-                        column: row.column_name(group_by).to_owned(),
-                        message: e.0,
-                    })?;
+                    let key = row
+                        .value(group_by)
+                        .map_err(|e| e.at(T::TABLE_NAME, row.column_name(group_by)))?;
                     let obj = session.load_from::<T>(&mut RowReader::new(row))?;
                     if !key.is_null() {
                         groups.entry(KeyPart::from(&key)).or_default().push(obj);

@@ -180,13 +180,9 @@ impl<M: Model> Cell<M> {
 }
 
 fn decode_into(table: &TableDef, index: usize, e: crate::ValueError) -> Error {
-    Error::Decode {
-        table: table.name.clone(),
-        column: table
-            .columns
-            .get(index)
-            .map_or_else(|| format!("#{index}"), |c| c.name.clone()),
-        message: e.0,
+    match table.columns.get(index) {
+        Some(c) => e.at(&table.name, &c.name),
+        None => e.at(&table.name, &format!("#{index}")),
     }
 }
 

@@ -154,11 +154,7 @@ impl Session {
         let value = row
             .and_then(|r| r.into_iter().next())
             .unwrap_or(Value::Null);
-        bool::from_value(value).map_err(|e| Error::Decode {
-            table: "?".to_owned(),
-            column: "exists".to_owned(),
-            message: e.0,
-        })
+        bool::from_value(value).map_err(|e| e.at("?", "exists"))
     }
 
     /// Streams the rows of `query` to `f` as they arrive, without collecting them; `f` returns
@@ -272,11 +268,9 @@ impl Session {
             items.truncate(usize::try_from(keyset.per_page).unwrap_or(usize::MAX));
             if let Some(last) = items.last() {
                 let value = last.read().column_value(keyset.column.index());
-                next = Some(T::from_value(value).map_err(|e| Error::Decode {
-                    table: M::TABLE_NAME.to_owned(),
-                    column: keyset.column.name().to_owned(),
-                    message: e.0,
-                })?);
+                next = Some(
+                    T::from_value(value).map_err(|e| e.at(M::TABLE_NAME, keyset.column.name()))?,
+                );
             }
         }
         Ok(KeysetPage { items, next })

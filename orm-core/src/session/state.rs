@@ -261,8 +261,7 @@ impl Entries {
                 }
             }
             if let Some(new) = &entry {
-                let obj = new.obj.clone();
-                self.index_object(&*obj, id);
+                self.index_object(&*new.obj, id);
             }
         }
         if let Some(new) = entry {

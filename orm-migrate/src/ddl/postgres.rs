@@ -103,6 +103,26 @@ pub(crate) fn raw(sql: &str) -> Vec<String> {
     }
 }
 
+/// PostgreSQL's migration backend: everything in place, transactional DDL, an advisory lock per
+/// schema for concurrent migrators.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PostgresMigrations;
+
+impl super::MigrationBackend for PostgresMigrations {
+    fn render(&self, op: &Operation, _state: &crate::ops::SchemaState) -> Result<Vec<String>> {
+        render(op)
+    }
+
+    fn reflect(&self, conn: &mut orm_core::Connection) -> Result<Vec<orm_core::schema::TableDef>> {
+        crate::reflect::postgres::reflect(conn)
+    }
+
+    /// Serialises migrators on this schema's version table until the transaction ends.
+    fn lock_sql(&self) -> Option<&'static str> {
+        Some("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.orm_version'))")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use orm_core::schema::{ColumnDef, ColumnType, DefaultExpr, UniqueDef};
@@ -175,25 +195,5 @@ mod tests {
             [r#"ALTER TABLE "t" DROP CONSTRAINT "uq_t_a""#]
         );
         Ok(())
-    }
-}
-
-/// PostgreSQL's migration backend: everything in place, transactional DDL, an advisory lock per
-/// schema for concurrent migrators.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PostgresMigrations;
-
-impl super::MigrationBackend for PostgresMigrations {
-    fn render(&self, op: &Operation, _state: &crate::ops::SchemaState) -> Result<Vec<String>> {
-        render(op)
-    }
-
-    fn reflect(&self, conn: &mut orm_core::Connection) -> Result<Vec<orm_core::schema::TableDef>> {
-        crate::reflect::postgres::reflect(conn)
-    }
-
-    /// Serialises migrators on this schema's version table until the transaction ends.
-    fn lock_sql(&self) -> Option<&'static str> {
-        Some("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.orm_version'))")
     }
 }

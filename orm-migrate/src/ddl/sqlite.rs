@@ -164,6 +164,41 @@ pub fn rebuild(old: &TableDef, new: &TableDef) -> Vec<String> {
     out
 }
 
+/// SQLite's migration backend: table rebuilds, foreign keys off around each migration and checked
+/// before its commit.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SqliteMigrations;
+
+impl super::MigrationBackend for SqliteMigrations {
+    fn render(&self, op: &Operation, state: &SchemaState) -> Result<Vec<String>> {
+        render(op, state)
+    }
+
+    fn rebuilds<'a>(&self, op: &'a Operation, state: &SchemaState) -> Option<&'a str> {
+        rebuilds(op, state)
+    }
+
+    fn rebuild(&self, old: &TableDef, new: &TableDef) -> Vec<String> {
+        rebuild(old, new)
+    }
+
+    fn reflect(&self, conn: &mut orm_core::Connection) -> Result<Vec<TableDef>> {
+        crate::reflect::sqlite::reflect(conn)
+    }
+
+    fn before_migration(&self) -> Option<&'static str> {
+        Some(BEGIN)
+    }
+
+    fn after_migration(&self) -> Option<&'static str> {
+        Some(END)
+    }
+
+    fn foreign_key_check_sql(&self) -> Option<&'static str> {
+        Some(CHECK)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use orm_core::schema::{ColumnType, IndexDef};
@@ -250,40 +285,5 @@ mod tests {
             r#"INSERT INTO "_orm_tmp_products" ("id") SELECT "id" FROM "products""#
         );
         Ok(())
-    }
-}
-
-/// SQLite's migration backend: table rebuilds, foreign keys off around each migration and checked
-/// before its commit.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SqliteMigrations;
-
-impl super::MigrationBackend for SqliteMigrations {
-    fn render(&self, op: &Operation, state: &SchemaState) -> Result<Vec<String>> {
-        render(op, state)
-    }
-
-    fn rebuilds<'a>(&self, op: &'a Operation, state: &SchemaState) -> Option<&'a str> {
-        rebuilds(op, state)
-    }
-
-    fn rebuild(&self, old: &TableDef, new: &TableDef) -> Vec<String> {
-        rebuild(old, new)
-    }
-
-    fn reflect(&self, conn: &mut orm_core::Connection) -> Result<Vec<TableDef>> {
-        crate::reflect::sqlite::reflect(conn)
-    }
-
-    fn before_migration(&self) -> Option<&'static str> {
-        Some(BEGIN)
-    }
-
-    fn after_migration(&self) -> Option<&'static str> {
-        Some(END)
-    }
-
-    fn foreign_key_check_sql(&self) -> Option<&'static str> {
-        Some(CHECK)
     }
 }

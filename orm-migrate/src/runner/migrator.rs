@@ -105,7 +105,8 @@ impl<'a> Migrator<'a> {
         };
         let mut conn = self.engine.connection()?;
         conn.begin()?;
-        let result = lock(&mut conn)
+        let backend = ddl::for_dialect(conn.dialect().kind())?;
+        let result = lock(&mut conn, backend)
             .and_then(|()| version::read(&mut conn))
             .and_then(|current| version::update(&mut conn, &current, &rows));
         match result {
@@ -148,7 +149,7 @@ impl<'a> Migrator<'a> {
             conn.batch_execute(sql)?;
         }
         let result = conn.begin().map_err(Error::from).and_then(|()| {
-            match self.step_in_transaction(&mut conn, m, direction, kind) {
+            match self.step_in_transaction(&mut conn, m, direction, kind, backend) {
                 Ok(applied) => conn.commit().map(|()| applied).map_err(Error::from),
                 Err(e) => Err(e),
             }
@@ -174,8 +175,9 @@ impl<'a> Migrator<'a> {
         m: &Migration,
         direction: Direction,
         kind: DialectKind,
+        backend: &dyn ddl::MigrationBackend,
     ) -> Result<bool> {
-        lock(conn)?;
+        lock(conn, backend)?;
         let rows = version::read(conn)?;
         let graph = self.repo.graph();
         let applied = graph.ancestors(rows.iter().map(String::as_str));
@@ -218,7 +220,7 @@ impl<'a> Migrator<'a> {
             conn.batch_execute(&sql)?;
         }
         version::update(conn, &remove, &add)?;
-        if let Some(sql) = ddl::for_dialect(kind)?.foreign_key_check_sql() {
+        if let Some(sql) = backend.foreign_key_check_sql() {
             foreign_key_check(conn, sql, &m.revision)?;
         }
         Ok(true)
@@ -226,8 +228,8 @@ impl<'a> Migrator<'a> {
 }
 
 /// Takes the backend's migrator lock, if it has one, until the transaction ends.
-fn lock(conn: &mut Connection) -> Result<()> {
-    if let Some(sql) = ddl::for_dialect(conn.dialect().kind())?.lock_sql() {
+fn lock(conn: &mut Connection, backend: &dyn ddl::MigrationBackend) -> Result<()> {
+    if let Some(sql) = backend.lock_sql() {
         conn.batch_execute(sql)?;
     }
     Ok(())

@@ -10,7 +10,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls, Statement};
 
-use super::{Backend, Row, RowSink, Rows};
+use super::{Backend, Row, RowSink};
 use crate::dialect::{Dialect, Postgres};
 use crate::error::{Error, Result};
 use crate::value::{Value, ValueError};
@@ -167,28 +167,6 @@ impl Backend for PostgresBackend {
 
     fn column_names(&mut self, sql: &str) -> Result<Arc<[String]>> {
         Ok(self.prepare(sql)?.1)
-    }
-
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
-        let (stmt, columns) = self.prepare(sql)?;
-        let result = self.client.query(&stmt, &bind(params));
-        let rows = result.map_err(|e| self.fail(e))?;
-        let rows = rows
-            .iter()
-            .map(|row| {
-                let row = PgRow(row);
-                (0..row.len())
-                    .map(|i| {
-                        row.value(i).map_err(|e| Error::Decode {
-                            table: "?".to_owned(),
-                            column: row.column_name(i).to_owned(),
-                            message: e.0,
-                        })
-                    })
-                    .collect()
-            })
-            .collect::<Result<_>>()?;
-        Ok(Rows { columns, rows })
     }
 
     fn query_rows(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {

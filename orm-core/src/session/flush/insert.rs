@@ -187,11 +187,9 @@ fn read_back(
     if let Some(key) = autoinc {
         let mut first = None;
         conn.query_rows(dialect.last_insert_id_sql(), &[], |row| {
-            first = row.get_i64(0).map_err(|e| Error::Decode {
-                table: table.name.clone(),
-                column: table.columns[key].name.clone(),
-                message: e.0,
-            })?;
+            first = row
+                .get_i64(0)
+                .map_err(|e| e.at(&table.name, &table.columns[key].name))?;
             Ok(false)
         })?;
         let first = first.ok_or_else(|| Error::Database {
@@ -235,11 +233,9 @@ fn read_back(
         let mut found = false;
         conn.query_rows(&sql, &key, |row| {
             for (n, &i) in rest.iter().enumerate() {
-                values[i] = row.value(n).map_err(|e| Error::Decode {
-                    table: table.name.clone(),
-                    column: table.columns[i].name.clone(),
-                    message: e.0,
-                })?;
+                values[i] = row
+                    .value(n)
+                    .map_err(|e| e.at(&table.name, &table.columns[i].name))?;
             }
             found = true;
             Ok(false)
