@@ -132,7 +132,8 @@ pub trait Backend: Send {
     /// As [`Backend::execute`].
     fn batch_execute(&mut self, sql: &str) -> Result<()>;
 
-    /// Drops the prepared statements: the schema changed under them (DDL from another connection).
+    /// Drops the prepared statements: the schema changed under them. Called by the connection after
+    /// a statement that changes the schema and when another connection or process changed it.
     fn forget_statements(&mut self);
 
     /// True when the connection is known to be unusable (the pool then discards it).

@@ -59,19 +59,19 @@ impl Connection {
         let listening = self.shared.has_listeners();
         let started = listening.then(Instant::now);
         let mut result = f(&mut *self.backend.backend, sql, params);
-        if result.as_ref().is_err_and(|e| e.is_stale_statement()) && !self.in_transaction {
-            // Another connection or process changed a table under a prepared statement: prepare it
-            // again and run it once more. (Inside a transaction the failure aborted it already;
-            // the statements are forgotten below, so the caller's retry of the transaction works.)
+        if result.as_ref().is_err_and(Error::is_stale_statement) {
+            // Another connection or process changed a table under a prepared statement: prepare
+            // it again and, outside a transaction, run it once more. (Inside one the failure
+            // aborted it already; with the statements forgotten, the caller's retry works.)
             self.backend.backend.forget_statements();
-            result = f(&mut *self.backend.backend, sql, params);
+            if !self.in_transaction {
+                result = f(&mut *self.backend.backend, sql, params);
+            }
         }
-        if result.as_ref().is_err_and(|e| e.is_stale_statement()) {
+        if crate::backend::changes_schema(sql) {
+            // Every prepared statement may be stale now: this connection's at once, the engine's
+            // other connections' before their next statement.
             self.backend.backend.forget_statements();
-        }
-        if result.is_ok() && crate::backend::changes_schema(sql) {
-            // This connection's backend forgot its own statements; the engine's other connections
-            // forget theirs before their next statement.
             self.backend.epoch = self.shared.schema_epoch.fetch_add(1, Ordering::AcqRel) + 1;
         }
         if let Some(started) = started {

@@ -158,10 +158,6 @@ impl Backend for PostgresBackend {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let (stmt, _) = self.prepare(sql)?;
         let result = self.client.execute(&stmt, &bind(params));
-        if super::changes_schema(sql) {
-            // A cached `SELECT *` would fail with "cached plan must not change result type".
-            self.statements.clear();
-        }
         result.map_err(|e| self.fail(e))
     }
 
@@ -200,10 +196,6 @@ impl Backend for PostgresBackend {
 
     fn batch_execute(&mut self, sql: &str) -> Result<()> {
         let result = self.client.batch_execute(sql);
-        if super::changes_schema(sql) {
-            // A cached `SELECT *` would fail with "cached plan must not change result type".
-            self.statements.clear();
-        }
         result.map_err(|e| self.fail(e))
     }
 

@@ -69,11 +69,6 @@ impl SqliteBackend {
         Self::configure(conn)
     }
 
-    /// Drops the prepared statements and their column names: the schema changed under them.
-    fn forget_statements(&mut self) {
-        self.conn.flush_prepared_statement_cache();
-    }
-
     fn configure(conn: rusqlite::Connection) -> Result<Self> {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(map_error)?;
         // Foreign keys are off by default in SQLite, for backwards compatibility only.
@@ -195,9 +190,6 @@ impl Backend for SqliteBackend {
             stmt.execute(rusqlite::params_from_iter(params))
                 .map_err(map_error)?
         };
-        if super::changes_schema(sql) {
-            self.forget_statements();
-        }
         Ok(n as u64)
     }
 
@@ -232,15 +224,11 @@ impl Backend for SqliteBackend {
     }
 
     fn batch_execute(&mut self, sql: &str) -> Result<()> {
-        let result = self.conn.execute_batch(sql).map_err(map_error);
-        if super::changes_schema(sql) {
-            self.forget_statements();
-        }
-        result
+        self.conn.execute_batch(sql).map_err(map_error)
     }
 
     fn forget_statements(&mut self) {
-        SqliteBackend::forget_statements(self);
+        self.conn.flush_prepared_statement_cache();
     }
 
     fn is_broken(&self) -> bool {
