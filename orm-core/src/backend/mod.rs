@@ -132,6 +132,32 @@ pub trait Backend: Send {
     /// As [`Backend::execute`].
     fn batch_execute(&mut self, sql: &str) -> Result<()>;
 
+    /// The key the connection's last INSERT generated. The default asks the database with the
+    /// dialect's [`Dialect::last_insert_id_sql`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Backend::execute`]; [`crate::Error::Unsupported`] where the dialect has no such query.
+    fn last_insert_id(&mut self) -> Result<i64> {
+        let dialect = self.dialect();
+        let sql = dialect
+            .last_insert_id_sql()
+            .ok_or_else(|| crate::Error::Unsupported {
+                dialect: dialect.name(),
+                feature: "reading a generated key back without RETURNING".to_owned(),
+            })?;
+        let mut id = None;
+        self.query_rows(sql, &[], &mut |row| {
+            id = row.get_i64(0).map_err(|e| e.at("?", row.column_name(0)))?;
+            Ok(false)
+        })?;
+        id.ok_or_else(|| crate::Error::Database {
+            message: "the database reported no generated key".to_owned(),
+            code: None,
+            source: None,
+        })
+    }
+
     /// Drops the prepared statements: the schema changed under them. Called by the connection after
     /// a statement that changes the schema and when another connection or process changed it.
     fn forget_statements(&mut self);

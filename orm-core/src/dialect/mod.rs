@@ -60,23 +60,15 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
     // Capabilities: the questions the layers above ask instead of the backend's name.
 
     /// Whether `INSERT`, `UPDATE` and `DELETE` take a `RETURNING` clause. Without it, the flush
-    /// inserts one row per statement and reads its generated key with
-    /// [`Dialect::last_insert_id_sql`] (or a whole batch, where
-    /// [`Dialect::multi_row_insert_keys_are_consecutive`]).
+    /// inserts one row per statement and reads its generated key back from the connection.
     fn supports_returning(&self) -> bool {
         true
     }
 
-    /// The query returning the key the connection's last INSERT generated, for the insert path
-    /// without `RETURNING`.
-    fn last_insert_id_sql(&self) -> &'static str {
-        "SELECT lastval()"
-    }
-
-    /// Whether one multi-row INSERT assigns consecutive generated keys, the first of them answered
-    /// by [`Dialect::last_insert_id_sql`]; then a batch needs one key read, not one per row.
-    fn multi_row_insert_keys_are_consecutive(&self) -> bool {
-        false
+    /// The query returning the key the connection's last INSERT generated, for a backend whose
+    /// driver does not report it by itself (SQLite's does).
+    fn last_insert_id_sql(&self) -> Option<&'static str> {
+        None
     }
 
     /// Whether the database runs in the process: a prepared statement per row costs no round trip,

@@ -31,6 +31,11 @@ impl Dialect for Postgres {
         32_767
     }
 
+    /// The session's last value of any sequence, an identity column's included.
+    fn last_insert_id_sql(&self) -> Option<&'static str> {
+        Some("SELECT lastval()")
+    }
+
     /// `UPDATE ... FROM (VALUES ...)`: a thousand rows per round trip.
     fn supports_update_from_values(&self) -> bool {
         true

@@ -57,10 +57,6 @@ impl Dialect for Sqlite {
         "INTEGER".to_owned()
     }
 
-    fn last_insert_id_sql(&self) -> &'static str {
-        "SELECT last_insert_rowid()"
-    }
-
     fn is_embedded(&self) -> bool {
         true
     }

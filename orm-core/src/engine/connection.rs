@@ -170,6 +170,22 @@ impl Connection {
         self.run(sql, params, |b, s, p| b.stream_rows(s, p, &mut f))
     }
 
+    /// The key this connection's last INSERT generated (SQLite reports it with no statement; other
+    /// backends run the dialect's query, which statement events see).
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::execute`].
+    pub fn last_insert_id(&mut self) -> Result<i64> {
+        match self.dialect().last_insert_id_sql() {
+            Some(sql) => self.run(sql, &[], |b, _, _| b.last_insert_id()),
+            None => {
+                let result = self.backend.backend.last_insert_id();
+                result.map_err(|e| self.failed(e))
+            }
+        }
+    }
+
     /// Runs statements without parameters (DDL, transaction control).
     ///
     /// # Errors

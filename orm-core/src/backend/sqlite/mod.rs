@@ -227,6 +227,11 @@ impl Backend for SqliteBackend {
         self.conn.execute_batch(sql).map_err(map_error)
     }
 
+    /// From the connection itself: no statement needed.
+    fn last_insert_id(&mut self) -> Result<i64> {
+        Ok(self.conn.last_insert_rowid())
+    }
+
     fn forget_statements(&mut self) {
         self.conn.flush_prepared_statement_cache();
     }

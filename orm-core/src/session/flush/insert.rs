@@ -98,55 +98,44 @@ fn insert_group(
         // Returned rows are matched to objects by their key.
         returning.splice(0..0, pk.iter().copied());
     }
-    // Without RETURNING, a generated key is read back per row, or per statement where the keys of
-    // one statement are consecutive and nothing else is read back.
-    let batch_keys = !use_returning
-        && !returning.is_empty()
-        && dialect.multi_row_insert_keys_are_consecutive()
-        && returning.len() == 1
-        && autoinc.is_some();
-    let per_statement =
-        if columns.is_empty() || (!use_returning && !returning.is_empty() && !batch_keys) {
-            1
-        } else {
-            (dialect.max_params() / columns.len()).clamp(1, MAX_ROWS_PER_STATEMENT)
-        };
+    // Without RETURNING, each generated key is read back after its own one-row INSERT.
+    let one_per_statement = !use_returning && !returning.is_empty();
+    let per_statement = if columns.is_empty() || one_per_statement {
+        1
+    } else {
+        (dialect.max_params() / columns.len()).clamp(1, MAX_ROWS_PER_STATEMENT)
+    };
+    // Every full chunk has the same text: it is written once, and again only for the shorter
+    // last chunk.
+    let mut sql = (0, String::new());
     let mut rows = rows;
     while !rows.is_empty() {
         let rest = rows.split_off(rows.len().min(per_statement));
         let chunk = std::mem::replace(&mut rows, rest);
-        let mut w = SqlWriter::new(dialect);
-        w.push("INSERT INTO ").ident(&table.name);
-        if columns.is_empty() {
-            w.push(" DEFAULT VALUES");
-        } else {
-            w.push(" (")
-                .ident_list(columns.iter().map(|&i| table.columns[i].name.as_str()))
-                .push(") VALUES ");
-            for (r, (_, values)) in chunk.iter().enumerate() {
-                w.push(if r == 0 { "(" } else { ", (" });
-                for (k, &i) in columns.iter().enumerate() {
-                    if k > 0 {
-                        w.push(", ");
-                    }
-                    w.param(values[i].clone());
-                }
-                w.push(")");
-            }
+        if sql.0 != chunk.len() {
+            let text = insert_sql(
+                dialect,
+                table,
+                &columns,
+                chunk.len(),
+                &returning,
+                use_returning,
+            );
+            sql = (chunk.len(), text);
         }
-        if !returning.is_empty() && use_returning {
-            w.push(" RETURNING ")
-                .ident_list(returning.iter().map(|&i| table.columns[i].name.as_str()));
-        }
-        let (sql, params) = w.finish();
+        let text = sql.1.as_str();
+        let params: Vec<Value> = chunk
+            .iter()
+            .flat_map(|(_, values)| columns.iter().map(|&i| values[i].clone()))
+            .collect();
         let mut chunk = chunk;
         if returning.is_empty() {
-            conn.execute(&sql, &params)?;
+            conn.execute(text, &params)?;
         } else if use_returning {
-            let returned = conn.query(&sql, &params)?.rows;
+            let returned = conn.query(text, &params)?.rows;
             apply_returned(table, &returning, autoinc, &pk, &mut chunk, returned)?;
         } else {
-            conn.execute(&sql, &params)?;
+            conn.execute(text, &params)?;
             read_back(conn, dialect, table, &returning, autoinc, &pk, &mut chunk)?;
         }
         for (id, values) in chunk {
@@ -172,9 +161,43 @@ fn insert_group(
     Ok(())
 }
 
-/// The insert path without `RETURNING`: the generated key from the dialect's last-insert-id query (the
-/// first of a batch whose keys are consecutive, else of the one row inserted), then the other columns
-/// the database filled (server defaults) by a SELECT on the key.
+/// `INSERT INTO t (columns) VALUES (...), ... [RETURNING ...]` for `rows` rows, placeholders only.
+fn insert_sql(
+    dialect: &'static dyn Dialect,
+    table: &TableDef,
+    columns: &[usize],
+    rows: usize,
+    returning: &[usize],
+    use_returning: bool,
+) -> String {
+    let mut w = SqlWriter::new(dialect);
+    w.push("INSERT INTO ").ident(&table.name);
+    if columns.is_empty() {
+        w.push(" DEFAULT VALUES");
+    } else {
+        w.push(" (")
+            .ident_list(columns.iter().map(|&i| table.columns[i].name.as_str()))
+            .push(") VALUES ");
+        for r in 0..rows {
+            w.push(if r == 0 { "(" } else { ", (" });
+            for k in 0..columns.len() {
+                if k > 0 {
+                    w.push(", ");
+                }
+                w.param(Value::Null);
+            }
+            w.push(")");
+        }
+    }
+    if use_returning && !returning.is_empty() {
+        w.push(" RETURNING ")
+            .ident_list(returning.iter().map(|&i| table.columns[i].name.as_str()));
+    }
+    w.finish().0
+}
+
+/// The insert path without `RETURNING`, after a one-row INSERT: the generated key from the
+/// connection, then the other columns the database filled (server defaults) by a SELECT on the key.
 fn read_back(
     conn: &mut Connection,
     dialect: &'static dyn Dialect,
@@ -185,24 +208,9 @@ fn read_back(
     chunk: &mut [Row],
 ) -> Result<()> {
     if let Some(key) = autoinc {
-        let mut first = None;
-        conn.query_rows(dialect.last_insert_id_sql(), &[], |row| {
-            first = row
-                .get_i64(0)
-                .map_err(|e| e.at(&table.name, &table.columns[key].name))?;
-            Ok(false)
-        })?;
-        let first = first.ok_or_else(|| Error::Database {
-            message: format!(
-                "no generated key was read back after an insert into `{}`",
-                table.name
-            ),
-            code: None,
-            source: None,
-        })?;
-        // One row, or a batch whose keys are consecutive from the first.
-        for (offset, (_, values)) in (0..).zip(chunk.iter_mut()) {
-            values[key] = Value::I64(first + offset);
+        let id = conn.last_insert_id()?;
+        for (_, values) in chunk.iter_mut() {
+            values[key] = Value::I64(id);
         }
     }
     let rest: Vec<usize> = returning
