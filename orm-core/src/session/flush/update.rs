@@ -41,15 +41,22 @@ impl Group {
         }
         let start = self.changed.len();
         let end = start + self.pk.len();
-        let mut rows: Vec<(Vec<KeyPart>, &[Value])> = self
+        let mut order: Vec<(Vec<KeyPart>, usize)> = self
             .params
             .chunks(width)
-            .map(|row| (row[start..end].iter().map(KeyPart::from).collect(), row))
+            .enumerate()
+            .map(|(n, row)| (row[start..end].iter().map(KeyPart::from).collect(), n))
             .collect();
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
-        self.params = rows
+        order.sort_unstable();
+        // The values move into their new places; none is copied.
+        let mut old: Vec<Option<Value>> = std::mem::take(&mut self.params)
             .into_iter()
-            .flat_map(|(_, row)| row.iter().cloned())
+            .map(Some)
+            .collect();
+        self.params = order
+            .iter()
+            .flat_map(|&(_, n)| n * width..(n + 1) * width)
+            .filter_map(|i| old[i].take())
             .collect();
     }
 
