@@ -151,8 +151,8 @@ impl EngineBuilder {
 
     /// Whether the flush may use `RETURNING` to read generated keys and server defaults back (on by
     /// default where the database has it; SQLAlchemy's `implicit_returning`). Off, rows are inserted
-    /// one per statement and each generated key is read with the dialect's last-insert-id query, as
-    /// on a database without `RETURNING`.
+    /// one per statement and each generated key is read back from the connection, as on a database
+    /// without `RETURNING`.
     pub fn implicit_returning(mut self, on: bool) -> Self {
         self.implicit_returning = on;
         self
