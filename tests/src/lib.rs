@@ -1,18 +1,23 @@
-//! Test support: an engine per backend, so that every scenario runs on SQLite and on PostgreSQL from
-//! one test body.
+//! Test support: an engine per backend, so that every scenario runs on SQLite, PostgreSQL and
+//! MySQL/MariaDB from one test body.
 //!
 //! PostgreSQL tests connect to the server named by [`POSTGRES_URL_VAR`] (`TEST_POSTGRES_URL`), each in a
-//! schema of its own that is dropped afterwards, so tests run in parallel. Without the variable they
-//! are skipped with a note on stderr, except under CI (`CI` set), where a missing server is a failure.
+//! schema of its own that is dropped afterwards, so tests run in parallel. MySQL tests connect to the
+//! server named by [`MYSQL_URL_VAR`] (`TEST_MYSQL_URL`), each in a database of its own, twice: with the
+//! capabilities the server has, and with MySQL 8's (no `RETURNING`), so that both paths run against a
+//! real server. Without a variable its half is skipped with a note on stderr, except under CI (`CI`
+//! set), where a missing server is a failure.
 
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Once;
 
 pub use orm_core::{Engine, EngineBuilder};
 
 /// The environment variable holding the PostgreSQL server's URL.
 pub const POSTGRES_URL_VAR: &str = "TEST_POSTGRES_URL";
+
+/// The environment variable holding the MySQL or MariaDB server's URL.
+pub const MYSQL_URL_VAR: &str = "TEST_MYSQL_URL";
 
 /// The error type of test bodies.
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -80,30 +85,8 @@ pub fn postgres() -> Option<PgDb> {
 ///
 /// As [`postgres`].
 pub fn postgres_with(options: impl FnOnce(EngineBuilder) -> EngineBuilder) -> Option<PgDb> {
-    let url = match std::env::var(POSTGRES_URL_VAR) {
-        Ok(url) if !url.trim().is_empty() => url,
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{POSTGRES_URL_VAR} must be set in CI: the PostgreSQL tests may not be skipped there"
-            );
-            static NOTE: Once = Once::new();
-            NOTE.call_once(|| {
-                // Written to the real stderr, past the test harness's capture, so that the skip shows.
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "note: {POSTGRES_URL_VAR} is not set: the PostgreSQL half of the tests is skipped"
-                );
-            });
-            return None;
-        }
-    };
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let schema = format!(
-        "orm_test_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
+    let url = server_url(POSTGRES_URL_VAR, "PostgreSQL")?;
+    let schema = unique_name();
     let admin = Engine::builder(&url)
         .max_connections(1)
         .build()
@@ -132,7 +115,120 @@ pub fn postgres_with(options: impl FnOnce(EngineBuilder) -> EngineBuilder) -> Op
     })
 }
 
-/// Defines a test that runs one body on SQLite and on PostgreSQL: `name::sqlite` and `name::postgres`.
+/// A name no other test of any process uses at the same time.
+fn unique_name() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "orm_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The URL of the server named by `var`, or `None` (with a note, once) when it is unset.
+///
+/// # Panics
+///
+/// Under CI when the variable is unset.
+fn server_url(var: &str, half: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{var} must be set in CI: the {half} tests may not be skipped there"
+            );
+            static NOTES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+            let mut notes = NOTES.lock().unwrap_or_else(|p| p.into_inner());
+            if !notes.iter().any(|v| v == var) {
+                notes.push(var.to_owned());
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "note: {var} is not set: the {half} half of the tests is skipped"
+                );
+            }
+            None
+        }
+    }
+}
+
+/// A MySQL or MariaDB engine working in a database of its own; the database is dropped with it.
+#[derive(Debug)]
+pub struct MySqlDb {
+    /// The engine, connected to the test's database.
+    pub engine: Engine,
+    admin: Engine,
+    database: String,
+}
+
+impl MySqlDb {
+    /// The test's database.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+}
+
+impl Drop for MySqlDb {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = self.admin.connection() {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS `{}`", self.database));
+        }
+    }
+}
+
+/// `url` with its database replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let (head, rest) = url.split_at(start);
+    let host_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (host, tail) = rest.split_at(host_end);
+    let query = tail.find('?').map_or("", |i| &tail[i..]);
+    format!("{head}{host}/{database}{query}")
+}
+
+/// A MySQL engine in a fresh database, with the capabilities the server has, or `None` (with a note)
+/// when [`MYSQL_URL_VAR`] is unset.
+///
+/// # Panics
+///
+/// Under CI when the variable is unset, and when the server cannot be reached.
+pub fn mysql_with(options: impl FnOnce(EngineBuilder) -> EngineBuilder) -> Option<MySqlDb> {
+    let url = server_url(MYSQL_URL_VAR, "MySQL")?;
+    let database = unique_name();
+    let admin = Engine::builder(&url)
+        .max_connections(1)
+        .build()
+        .unwrap_or_else(|e| panic!("cannot reach the MySQL server at {MYSQL_URL_VAR}: {e}"));
+    admin
+        .connection()
+        .and_then(|mut c| {
+            c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS `{database}`; CREATE DATABASE `{database}`"
+            ))
+        })
+        .unwrap_or_else(|e| panic!("cannot create the test database {database}: {e}"));
+    let engine = options(Engine::builder(&with_database(&url, &database)).max_connections(4))
+        .build()
+        .unwrap_or_else(|e| panic!("cannot connect to the test database {database}: {e}"));
+    Some(MySqlDb {
+        engine,
+        admin,
+        database,
+    })
+}
+
+/// [`mysql_with`] with MySQL 8's capabilities whatever the server is: no `RETURNING`, keys from the
+/// connection.
+///
+/// # Panics
+///
+/// As [`mysql_with`].
+pub fn mysql8_with(options: impl FnOnce(EngineBuilder) -> EngineBuilder) -> Option<MySqlDb> {
+    mysql_with(|b| options(b.mysql_dialect(orm_core::dialect::MySql::MYSQL8)))
+}
+
+/// Defines a test that runs one body on SQLite, PostgreSQL and MySQL: `name::sqlite`,
+/// `name::postgres`, `name::mysql` (the server's own capabilities) and `name::mysql8` (MySQL 8's).
 ///
 /// ```text
 /// db_test!(fn creates_tables(engine) {
@@ -162,6 +258,22 @@ macro_rules! db_test {
             #[test]
             fn postgres() -> $crate::TestResult {
                 match $crate::postgres_with($options) {
+                    Some(db) => body(&db.engine),
+                    None => Ok(()),
+                }
+            }
+
+            #[test]
+            fn mysql() -> $crate::TestResult {
+                match $crate::mysql_with($options) {
+                    Some(db) => body(&db.engine),
+                    None => Ok(()),
+                }
+            }
+
+            #[test]
+            fn mysql8() -> $crate::TestResult {
+                match $crate::mysql8_with($options) {
                     Some(db) => body(&db.engine),
                     None => Ok(()),
                 }

@@ -1,6 +1,7 @@
 //! Database backends behind one small [`Backend`] trait, one folder each; each maps its native errors
 //! to the portable [`crate::Error`] in its own `error.rs`.
 
+pub(crate) mod mysql;
 pub(crate) mod postgres;
 mod row;
 pub(crate) mod sqlite;
@@ -156,6 +157,12 @@ pub trait Backend: Send {
             code: None,
             source: None,
         })
+    }
+
+    /// The step between the keys one multi-row INSERT generates, when the server guarantees they are
+    /// consecutive and [`Backend::last_insert_id`] reports the first (MySQL); `None` elsewhere.
+    fn consecutive_insert_ids(&self) -> Option<i64> {
+        None
     }
 
     /// Drops the prepared statements: the schema changed under them. Called by the connection after

@@ -1,11 +1,13 @@
 //! SQL dialects: identifier quoting, placeholders, type names and DDL, with one small type per backend
 //! overriding only what differs.
 
+pub(crate) mod mysql;
 mod postgres;
 mod sqlite;
 
 use std::fmt::{self, Write as _};
 
+pub use self::mysql::MySql;
 pub use self::postgres::Postgres;
 pub use self::sqlite::Sqlite;
 use crate::schema::{
@@ -20,6 +22,8 @@ pub enum DialectKind {
     Sqlite,
     /// PostgreSQL.
     Postgres,
+    /// MySQL and MariaDB (the dialect's [`MySql::is_mariadb`] tells which capabilities).
+    MySql,
 }
 
 /// How one database spells SQL. The defaults are standard SQL; each backend overrides what differs.
@@ -63,6 +67,11 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
     /// inserts one row per statement and reads its generated key back from the connection.
     fn supports_returning(&self) -> bool {
         true
+    }
+
+    /// Whether `UPDATE` takes a `RETURNING` clause (MariaDB returns from INSERT and DELETE only).
+    fn supports_update_returning(&self) -> bool {
+        self.supports_returning()
     }
 
     /// The query returning the key the connection's last INSERT generated, for a backend whose
@@ -123,9 +132,25 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
         None
     }
 
-    /// Raw SQL written with `$1`, `$2` placeholders, in this dialect's spelling.
-    fn raw_sql(&self, sql: &str) -> String {
-        sql.to_owned()
+    /// Raw SQL written with `$1`, `$2` placeholders, and its parameters, in this dialect's spelling
+    /// (a dialect with positional placeholders lays the parameters out in the order of reference).
+    fn raw_sql(&self, sql: &str, params: &[crate::Value]) -> (String, Vec<crate::Value>) {
+        (sql.to_owned(), params.to_vec())
+    }
+
+    /// Whether the upsert is spelled `ON DUPLICATE KEY UPDATE` (MySQL) rather than `ON CONFLICT`.
+    fn upsert_on_duplicate_key(&self) -> bool {
+        false
+    }
+
+    /// What follows `INSERT INTO "t"` to insert a row of defaults only.
+    fn insert_default_values(&self) -> &'static str {
+        " DEFAULT VALUES"
+    }
+
+    /// The longest name of a table, column, index or constraint the database keeps whole.
+    fn max_identifier_length(&self) -> usize {
+        usize::MAX
     }
 
     /// The type name of a column.
@@ -347,6 +372,14 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
 
 /// Rewrites `$n` placeholders as `?n`, leaving literals, quoted names and comments alone.
 pub(crate) fn dollar_to_question(sql: &str) -> String {
+    rewrite_dollar_params(sql, |n, out| {
+        let _ = write!(out, "?{n}");
+    })
+}
+
+/// Replaces each `$n` placeholder by what `write` writes for `n`, leaving literals, quoted names and
+/// comments alone.
+pub(crate) fn rewrite_dollar_params(sql: &str, mut write: impl FnMut(usize, &mut String)) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
     while let Some(c) = chars.next() {
@@ -381,7 +414,14 @@ pub(crate) fn dollar_to_question(sql: &str) -> String {
                     prev = d;
                 }
             }
-            '$' if chars.peek().is_some_and(char::is_ascii_digit) => out.push('?'),
+            '$' if chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut n = 0usize;
+                while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                    n = n.saturating_mul(10).saturating_add(d as usize);
+                    chars.next();
+                }
+                write(n, &mut out);
+            }
             _ => out.push(c),
         }
     }
@@ -393,5 +433,6 @@ pub fn dialect_for(kind: DialectKind) -> &'static dyn Dialect {
     match kind {
         DialectKind::Sqlite => &Sqlite,
         DialectKind::Postgres => &Postgres,
+        DialectKind::MySql => &mysql::MYSQL8,
     }
 }

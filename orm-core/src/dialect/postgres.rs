@@ -53,6 +53,11 @@ impl Dialect for Postgres {
         true
     }
 
+    /// NAMEDATALEN - 1: longer names are cut short, with only a notice.
+    fn max_identifier_length(&self) -> usize {
+        63
+    }
+
     fn column_type(&self, ty: &ColumnType) -> String {
         match ty {
             ColumnType::Blob => "BYTEA".to_owned(),

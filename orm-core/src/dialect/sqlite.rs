@@ -82,8 +82,8 @@ impl Dialect for Sqlite {
     }
 
     /// `?N`: numbered, so one value can still be referred to twice.
-    fn raw_sql(&self, sql: &str) -> String {
-        super::dollar_to_question(sql)
+    fn raw_sql(&self, sql: &str, params: &[crate::Value]) -> (String, Vec<crate::Value>) {
+        (super::dollar_to_question(sql), params.to_vec())
     }
 
     fn bool_literal(&self, b: bool) -> &'static str {

@@ -186,6 +186,13 @@ impl Connection {
         }
     }
 
+    /// The step between the keys of one multi-row INSERT when the server guarantees they are
+    /// consecutive from [`Connection::last_insert_id`] (MySQL with `innodb_autoinc_lock_mode` 0 or
+    /// 1); `None` where each row's key must be read on its own.
+    pub fn consecutive_insert_ids(&self) -> Option<i64> {
+        self.backend.backend.consecutive_insert_ids()
+    }
+
     /// Runs statements without parameters (DDL, transaction control).
     ///
     /// # Errors

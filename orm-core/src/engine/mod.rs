@@ -127,6 +127,7 @@ pub struct EngineBuilder {
     connect_timeout: Duration,
     search_path: Option<String>,
     implicit_returning: bool,
+    mysql_dialect: Option<&'static crate::dialect::MySql>,
 }
 
 impl EngineBuilder {
@@ -164,6 +165,19 @@ impl EngineBuilder {
         self
     }
 
+    /// MySQL only: the capabilities to use whatever the server's version says. By default a MariaDB
+    /// 10.5+ server gets [`crate::dialect::MySql::MARIADB`] (with `RETURNING` on INSERT and DELETE)
+    /// and any other [`crate::dialect::MySql::MYSQL8`]; asking for MySQL 8's on MariaDB exercises
+    /// the paths without `RETURNING` against a real server.
+    pub fn mysql_dialect(mut self, dialect: crate::dialect::MySql) -> Self {
+        self.mysql_dialect = Some(if dialect.is_mariadb() {
+            &crate::dialect::mysql::MARIADB
+        } else {
+            &crate::dialect::mysql::MYSQL8
+        });
+        self
+    }
+
     /// Connects: parses the URL, opens a first connection to report an unreachable server or a missing
     /// directory at once, and sets up the pool.
     ///
@@ -176,6 +190,7 @@ impl EngineBuilder {
         let manager = Manager {
             target,
             search_path: self.search_path,
+            mysql_dialect: self.mysql_dialect,
         };
         let first = manager.open()?;
         let dialect = first.dialect();
@@ -224,7 +239,8 @@ fn shared_thread_pool() -> Arc<scheduled_thread_pool::ScheduledThreadPool> {
 
 impl Engine {
     /// Connects to the database at `url`: `sqlite::memory:`, `sqlite:///relative.db`,
-    /// `sqlite:////absolute.db`, `postgresql://user:pass@host:port/db` or `postgres://...`.
+    /// `sqlite:////absolute.db`, `postgresql://user:pass@host:port/db` or `postgres://...`,
+    /// `mysql://user:pass@host:port/db` or `mariadb://...`.
     ///
     /// # Errors
     ///
@@ -252,6 +268,7 @@ impl Engine {
             connect_timeout: Duration::from_secs(10),
             search_path: None,
             implicit_returning: true,
+            mysql_dialect: None,
         }
     }
 

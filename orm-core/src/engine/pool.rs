@@ -1,6 +1,7 @@
 //! The r2d2 connection manager: opens backend connections for the pool and discards broken ones.
 
 use super::url::Target;
+use crate::backend::mysql::MySqlBackend;
 use crate::backend::postgres::PostgresBackend;
 use crate::backend::sqlite::SqliteBackend;
 use crate::backend::Backend;
@@ -11,6 +12,8 @@ use crate::error::{Error, Result};
 pub(crate) struct Manager {
     pub(crate) target: Target,
     pub(crate) search_path: Option<String>,
+    /// The MySQL dialect the builder asked for, over the one the server's version suggests.
+    pub(crate) mysql_dialect: Option<&'static crate::dialect::MySql>,
 }
 
 impl Manager {
@@ -22,6 +25,7 @@ impl Manager {
                 config,
                 self.search_path.as_deref(),
             )?),
+            Target::MySql(opts, _) => Box::new(MySqlBackend::connect(opts, self.mysql_dialect)?),
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Database URLs: `sqlite::memory:`, `sqlite:///relative.db`, `sqlite:////abs/path.db`,
-//! `postgresql://user:pass@host:port/db` and `postgres://...`.
+//! `postgresql://user:pass@host:port/db` and `postgres://...`, `mysql://user:pass@host:port/db` and
+//! `mariadb://...`.
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -15,6 +16,8 @@ pub(crate) enum Target {
     SqliteFile(PathBuf),
     /// A PostgreSQL server.
     Postgres(Box<postgres::Config>),
+    /// A MySQL or MariaDB server; `mariadb://` says which before connecting.
+    MySql(Box<mysql::Opts>, &'static crate::dialect::MySql),
 }
 
 impl Target {
@@ -23,6 +26,7 @@ impl Target {
         match self {
             Target::SqliteMemory(_) | Target::SqliteFile(_) => &crate::dialect::Sqlite,
             Target::Postgres(_) => &crate::dialect::Postgres,
+            Target::MySql(_, dialect) => *dialect,
         }
     }
 }
@@ -74,13 +78,35 @@ pub(crate) fn parse(url: &str) -> Result<Target> {
         }
         return Ok(Target::Postgres(Box::new(config)));
     }
+    if let Some(rest) = trimmed
+        .strip_prefix("mysql://")
+        .or_else(|| trimmed.strip_prefix("mariadb://"))
+    {
+        return parse_mysql(url, trimmed, rest);
+    }
     let scheme = trimmed.split(':').next().unwrap_or(trimmed);
     Err(invalid(
         url,
         format!(
-            "unsupported scheme `{scheme}`; expected sqlite::memory:, sqlite:///path.db or postgresql://user@host/db"
+            "unsupported scheme `{scheme}`; expected sqlite::memory:, sqlite:///path.db, postgresql://user@host/db or mysql://user@host/db"
         ),
     ))
+}
+
+/// `mysql://` and `mariadb://` (the driver reads both as `mysql://`). Without a database the server
+/// would accept the connection and fail every statement: it is required here.
+fn parse_mysql(url: &str, trimmed: &str, rest: &str) -> Result<Target> {
+    let opts = mysql::Opts::from_url(&format!("mysql://{rest}"))
+        .map_err(|e| invalid(url, e.to_string()))?;
+    if opts.get_db_name().map_or(true, str::is_empty) {
+        return Err(invalid(url, "no database given (mysql://user@host/database)"));
+    }
+    let dialect = if trimmed.starts_with("mariadb://") {
+        &crate::dialect::mysql::MARIADB
+    } else {
+        &crate::dialect::mysql::MYSQL8
+    };
+    Ok(Target::MySql(Box::new(opts), dialect))
 }
 
 fn parse_sqlite(url: &str, rest: &str) -> Result<Target> {
@@ -144,10 +170,24 @@ mod tests {
     }
 
     #[test]
+    fn mysql_forms() {
+        for (url, name) in [
+            ("mysql://root@127.0.0.1:3306/test", "mysql"),
+            ("mariadb://u:p@h/db", "mariadb"),
+        ] {
+            let target = parse(url).unwrap();
+            assert!(matches!(target, Target::MySql(..)), "{url}");
+            assert_eq!(target.dialect().name(), name);
+        }
+    }
+
+    #[test]
     fn bad_urls_are_clear_errors_with_the_password_masked() {
         for (url, needle) in [
             ("", "empty"),
-            ("mysql://root@localhost/db", "unsupported scheme `mysql`"),
+            ("mssql://root@localhost/db", "unsupported scheme `mssql`"),
+            ("mysql://root:secret@localhost", "no database"),
+            ("mysql://root:secret@localhost:port/db", "invalid"),
             ("sqlite:app.db", "sqlite:///relative"),
             ("sqlite:///", "no database file"),
             ("postgresql://u:secret@h:notaport/db", "invalid"),

@@ -116,6 +116,25 @@ impl<M: Model> Insert<M> {
         self
     }
 
+    /// For an upsert that updates on conflict: the conflict target's columns and each row's values
+    /// of them, by which the rows can be read back.
+    pub(crate) fn target_values(&self) -> Option<(Vec<&'static str>, Vec<Vec<Value>>)> {
+        let (target, Action::Update(_)) = self.conflict.as_ref()? else {
+            return None;
+        };
+        let table = M::table();
+        let at: Vec<usize> = target
+            .iter()
+            .map(|c| table.column_index(c))
+            .collect::<Option<_>>()?;
+        let keys = self
+            .rows
+            .iter()
+            .map(|row| at.iter().map(|&i| row.get(i).cloned().unwrap_or(Value::Null)).collect())
+            .collect();
+        Some((target.clone(), keys))
+    }
+
     /// The statement's SQL text and parameters.
     ///
     /// # Errors
@@ -168,7 +187,7 @@ impl<M: Model> Insert<M> {
         let mut w = SqlWriter::new(dialect);
         w.push("INSERT INTO ").ident(M::TABLE_NAME);
         if columns.is_empty() {
-            w.push(" DEFAULT VALUES");
+            w.push(dialect.insert_default_values());
             if self.rows.len() > 1 {
                 return Err(Error::config(
                     "several rows of defaults only: insert them separately",
@@ -188,23 +207,27 @@ impl<M: Model> Insert<M> {
             }
         }
         if let Some((target, action)) = &self.conflict {
-            w.push(" ON CONFLICT (")
-                .ident_list(target.iter().copied())
-                .push(") ");
-            match action {
-                Action::Nothing => {
-                    w.push("DO NOTHING");
-                }
-                Action::Update(cols) if cols.is_empty() => {
-                    return Err(Error::config("an upsert's DO UPDATE sets no column"));
-                }
-                Action::Update(cols) => {
-                    w.push("DO UPDATE SET ");
-                    for (n, col) in cols.iter().enumerate() {
-                        if n > 0 {
-                            w.push(", ");
+            if matches!(action, Action::Update(cols) if cols.is_empty()) {
+                return Err(Error::config("an upsert's DO UPDATE sets no column"));
+            }
+            if dialect.upsert_on_duplicate_key() {
+                on_duplicate_key(&mut w, target, action);
+            } else {
+                w.push(" ON CONFLICT (")
+                    .ident_list(target.iter().copied())
+                    .push(") ");
+                match action {
+                    Action::Nothing => {
+                        w.push("DO NOTHING");
+                    }
+                    Action::Update(cols) => {
+                        w.push("DO UPDATE SET ");
+                        for (n, col) in cols.iter().enumerate() {
+                            if n > 0 {
+                                w.push(", ");
+                            }
+                            w.ident(col).push(" = excluded.").ident(col);
                         }
-                        w.ident(col).push(" = excluded.").ident(col);
                     }
                 }
             }
@@ -213,5 +236,28 @@ impl<M: Model> Insert<M> {
             w.push(" RETURNING ").ident_list(M::COLUMNS.iter().copied());
         }
         Ok(w.finish())
+    }
+}
+
+/// MySQL's upsert: `ON DUPLICATE KEY UPDATE`, which fires on a conflict over *any* unique key (MySQL
+/// cannot name one). The proposed values are `VALUES(c)`, which both MySQL 8 and MariaDB read
+/// (MySQL 8.0.20 deprecates it for a row alias MariaDB lacks). Skipping the row is an update of the
+/// first target column to itself, which changes nothing; `INSERT IGNORE` would also turn other
+/// errors (a NULL in a NOT NULL column, a missing parent) into warnings.
+fn on_duplicate_key(w: &mut SqlWriter, target: &[&str], action: &Action) {
+    w.push(" ON DUPLICATE KEY UPDATE ");
+    match action {
+        Action::Nothing => {
+            let col = target.first().copied().unwrap_or_default();
+            w.ident(col).push(" = ").ident(col);
+        }
+        Action::Update(cols) => {
+            for (n, col) in cols.iter().enumerate() {
+                if n > 0 {
+                    w.push(", ");
+                }
+                w.ident(col).push(" = VALUES(").ident(col).push(")");
+            }
+        }
     }
 }

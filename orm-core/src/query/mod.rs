@@ -9,7 +9,7 @@
 
 mod column;
 mod delete;
-mod expr;
+pub(crate) mod expr;
 pub mod func;
 mod insert;
 mod operand;
@@ -20,7 +20,7 @@ mod raw;
 mod select;
 mod select_core;
 mod selection;
-mod update;
+pub(crate) mod update;
 mod writer;
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ impl Raw {
 
     /// The text for `dialect` and the parameters.
     pub fn build(&self, dialect: &'static dyn Dialect) -> (String, Vec<Value>) {
-        (dialect.raw_sql(&self.sql), self.params.clone())
+        dialect.raw_sql(&self.sql, &self.params)
     }
 }
 
@@ -113,7 +113,7 @@ mod tests {
         let sql = r#"SELECT '$1', "$2", x -- $3
             FROM t /* $4 */ WHERE a = $1 AND b = $12 AND c = 'it''s $5'"#;
         assert_eq!(
-            crate::dialect::Sqlite.raw_sql(sql),
+            crate::dialect::Sqlite.raw_sql(sql, &[]).0,
             r#"SELECT '$1', "$2", x -- $3
             FROM t /* $4 */ WHERE a = ?1 AND b = ?12 AND c = 'it''s $5'"#
         );

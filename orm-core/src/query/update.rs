@@ -115,6 +115,55 @@ impl<M: Model> Update<M> {
     }
 }
 
+/// `SELECT <key> FROM t WHERE <filters> FOR UPDATE`: the keys of the rows a bulk statement is about
+/// to change, locked so that the statement changes exactly these (the path without `RETURNING`).
+pub(crate) fn select_keys_for_update<M: Model>(
+    filters: &[Node],
+    dialect: &'static dyn Dialect,
+) -> Result<(String, Vec<Value>)> {
+    for filter in filters {
+        filter.check()?;
+    }
+    let mut w = SqlWriter::new(dialect);
+    w.push("SELECT ")
+        .ident_list(M::PRIMARY_KEY.iter().copied())
+        .push(" FROM ")
+        .ident(M::TABLE_NAME);
+    write_where(filters, &mut w);
+    w.push(" FOR UPDATE");
+    Ok(w.finish())
+}
+
+/// `SELECT <key>, <columns> FROM t WHERE (<key>) IN ((...), ...)` for `keys`, where `key` names
+/// the primary key or another unique set of columns.
+pub(crate) fn select_by_keys<M: Model>(
+    dialect: &'static dyn Dialect,
+    key: &[&'static str],
+    columns: &[&'static str],
+    keys: &[Vec<Value>],
+) -> (String, Vec<Value>) {
+    let mut w = SqlWriter::new(dialect);
+    w.push("SELECT ")
+        .ident_list(key.iter().chain(columns).copied())
+        .push(" FROM ")
+        .ident(M::TABLE_NAME)
+        .push(" WHERE (")
+        .ident_list(key.iter().copied())
+        .push(") IN (");
+    for (n, values) in keys.iter().enumerate() {
+        w.push(if n > 0 { ", (" } else { "(" });
+        for (k, v) in values.iter().enumerate() {
+            if k > 0 {
+                w.push(", ");
+            }
+            w.param(v.clone());
+        }
+        w.push(")");
+    }
+    w.push(")");
+    w.finish()
+}
+
 pub(crate) fn write_where(filters: &[Node], w: &mut SqlWriter) {
     match filters {
         [] => {}

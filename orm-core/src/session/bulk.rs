@@ -49,13 +49,20 @@ impl<M: Model> BulkStatement for Update<M> {
             let (sql, params) = self.build_returning(dialect, false)?;
             return session.connection()?.execute(&sql, &params);
         }
-        returning_needed(
-            dialect,
-            "a bulk update while the session holds objects of the table",
-        )?;
-        let (sql, params) = self.build_returning(dialect, true)?;
-        let rows = session.connection()?.query(&sql, &params)?.rows;
-        let (count, key_len) = (rows.len() as u64, M::PRIMARY_KEY.len());
+        let (count, rows) = if dialect.supports_update_returning() {
+            let (sql, params) = self.build_returning(dialect, true)?;
+            let rows = session.connection()?.query(&sql, &params)?.rows;
+            (rows.len() as u64, rows)
+        } else {
+            // Without RETURNING: lock and read the keys first, update, and read the new values of
+            // those rows (SQLAlchemy's "fetch" synchronisation).
+            let keys = locked_keys::<M>(session, &self.filters)?;
+            let (sql, params) = self.build_returning(dialect, false)?;
+            let count = session.connection()?.execute(&sql, &params)?;
+            let names: Vec<_> = self.sets.iter().map(|(_, name, _)| *name).collect();
+            (count, rows_by_keys::<M>(session, &names, &keys)?)
+        };
+        let key_len = M::PRIMARY_KEY.len();
         for mut row in rows {
             let values = row.split_off(key_len.min(row.len()));
             let updates: Vec<_> = self.sets.iter().map(|(i, _, _)| *i).zip(values).collect();
@@ -73,30 +80,59 @@ impl<M: Model> BulkStatement for Delete<M> {
             let (sql, params) = self.build_returning(dialect, false)?;
             return session.connection()?.execute(&sql, &params);
         }
-        returning_needed(
-            dialect,
-            "a bulk delete while the session holds objects of the table",
-        )?;
-        let (sql, params) = self.build_returning(dialect, true)?;
-        let rows = session.connection()?.query(&sql, &params)?.rows;
-        for key in &rows {
+        let (count, keys) = if dialect.supports_returning() {
+            let (sql, params) = self.build_returning(dialect, true)?;
+            let rows = session.connection()?.query(&sql, &params)?.rows;
+            (rows.len() as u64, rows)
+        } else {
+            let keys = locked_keys::<M>(session, &self.filters)?;
+            let (sql, params) = self.build_returning(dialect, false)?;
+            (session.connection()?.execute(&sql, &params)?, keys)
+        };
+        for key in &keys {
             session.forget_deleted::<M>(key)?;
         }
-        Ok(rows.len() as u64)
+        Ok(count)
     }
 }
 
-/// These statements read the rows they changed back with `RETURNING`; a dialect without it refuses
-/// them with a typed error rather than sending SQL the server would reject.
-fn returning_needed(dialect: &'static dyn crate::Dialect, feature: &str) -> Result<()> {
-    if dialect.supports_returning() {
-        return Ok(());
-    }
-    Err(Error::Unsupported {
-        dialect: dialect.name(),
-        feature: format!("{feature} (it needs RETURNING)"),
-    })
+/// The keys of the rows `filters` select, locked until the transaction ends.
+fn locked_keys<M: Model>(
+    session: &mut Session,
+    filters: &[crate::query::expr::Node],
+) -> Result<Vec<Vec<crate::Value>>> {
+    let dialect = session.engine().dialect();
+    let (sql, params) = crate::query::update::select_keys_for_update::<M>(filters, dialect)?;
+    Ok(session.connection()?.query(&sql, &params)?.rows)
 }
+
+/// The rows with `keys` (values of the primary key): each key followed by `columns`.
+fn rows_by_keys<M: Model>(
+    session: &mut Session,
+    columns: &[&'static str],
+    keys: &[Vec<crate::Value>],
+) -> Result<Vec<Vec<crate::Value>>> {
+    rows_by::<M>(session, M::PRIMARY_KEY, columns, keys)
+}
+
+/// The rows whose `key` columns hold one of `keys`: each key followed by `columns`, in
+/// statements of a bounded size.
+fn rows_by<M: Model>(
+    session: &mut Session,
+    key: &[&'static str],
+    columns: &[&'static str],
+    keys: &[Vec<crate::Value>],
+) -> Result<Vec<Vec<crate::Value>>> {
+    let dialect = session.engine().dialect();
+    let per_statement = (dialect.max_params() / key.len().max(1)).clamp(1, 1000);
+    let mut rows = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(per_statement) {
+        let (sql, params) = crate::query::update::select_by_keys::<M>(dialect, key, columns, chunk);
+        rows.extend(session.connection()?.query(&sql, &params)?.rows);
+    }
+    Ok(rows)
+}
+
 
 impl Session {
     fn prepare_bulk(&mut self) -> Result<()> {
@@ -150,12 +186,30 @@ impl Session {
     /// clause does not cover), or [`crate::Error::Config`] for a statement built wrong.
     pub fn upsert<M: Model>(&mut self, statement: Insert<M>) -> Result<Vec<Obj<M>>> {
         self.prepare_bulk()?;
-        returning_needed(
-            self.engine().dialect(),
-            "an upsert that returns its objects",
-        )?;
-        let (sql, params) = statement.build_returning(self.engine().dialect(), true)?;
-        let rows = self.connection()?.query(&sql, &params)?.rows;
+        let dialect = self.engine().dialect();
+        let rows = if dialect.supports_returning() {
+            let (sql, params) = statement.build_returning(dialect, true)?;
+            self.connection()?.query(&sql, &params)?.rows
+        } else {
+            // Without RETURNING: insert, then read the rows back by the conflict target, which
+            // the statement's rows all hold. A row skipped by DO NOTHING cannot be told from one
+            // inserted, so that form is refused.
+            let Some((target, keys)) = statement.target_values() else {
+                return Err(Error::Unsupported {
+                    dialect: dialect.name(),
+                    feature: "an upsert that skips conflicting rows and returns its objects \
+                              (it needs RETURNING; run it with Connection::execute)"
+                        .to_owned(),
+                });
+            };
+            let (sql, params) = statement.build_returning(dialect, false)?;
+            self.connection()?.execute(&sql, &params)?;
+            let mut rows = rows_by::<M>(self, &target, M::COLUMNS, &keys)?;
+            for row in &mut rows {
+                row.drain(..target.len());
+            }
+            rows
+        };
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let key: Vec<_> = M::primary_key_indexes()

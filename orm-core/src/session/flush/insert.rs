@@ -98,8 +98,11 @@ fn insert_group(
         // Returned rows are matched to objects by their key.
         returning.splice(0..0, pk.iter().copied());
     }
-    // Without RETURNING, each generated key is read back after its own one-row INSERT.
-    let one_per_statement = !use_returning && !returning.is_empty();
+    // Without RETURNING, a generated key is read back from the connection: after each one-row
+    // INSERT, unless the server makes one statement's keys consecutive (MySQL), when it reports
+    // the first. Other columns the database filled are read back by key either way.
+    let consecutive = conn.consecutive_insert_ids();
+    let one_per_statement = !use_returning && autoinc.is_some() && consecutive.is_none();
     let per_statement = if columns.is_empty() || one_per_statement {
         1
     } else {
@@ -136,7 +139,8 @@ fn insert_group(
             apply_returned(table, &returning, autoinc, &pk, &mut chunk, returned)?;
         } else {
             conn.execute(text, &params)?;
-            read_back(conn, dialect, table, &returning, autoinc, &pk, &mut chunk)?;
+            let step = consecutive.unwrap_or(1);
+            read_back(conn, dialect, table, &returning, (autoinc, step), &pk, &mut chunk)?;
         }
         for (id, values) in chunk {
             let e = entry(entries, id)?;
@@ -173,7 +177,7 @@ fn insert_sql(
     let mut w = SqlWriter::new(dialect);
     w.push("INSERT INTO ").ident(&table.name);
     if columns.is_empty() {
-        w.push(" DEFAULT VALUES");
+        w.push(dialect.insert_default_values());
     } else {
         w.push(" (")
             .ident_list(columns.iter().map(|&i| table.columns[i].name.as_str()))
@@ -196,21 +200,22 @@ fn insert_sql(
     w.finish().0
 }
 
-/// The insert path without `RETURNING`, after a one-row INSERT: the generated key from the
-/// connection, then the other columns the database filled (server defaults) by a SELECT on the key.
+/// The insert path without `RETURNING`, after an INSERT: the generated keys from the connection
+/// (one row's, or the first of a block of consecutive keys `step` apart, in the order of the VALUES
+/// list), then the other columns the database filled (server defaults) by a SELECT on the key.
 fn read_back(
     conn: &mut Connection,
     dialect: &'static dyn Dialect,
     table: &TableDef,
     returning: &[usize],
-    autoinc: Option<usize>,
+    (autoinc, step): (Option<usize>, i64),
     pk: &[usize],
     chunk: &mut [Row],
 ) -> Result<()> {
     if let Some(key) = autoinc {
-        let id = conn.last_insert_id()?;
-        for (_, values) in chunk.iter_mut() {
-            values[key] = Value::I64(id);
+        let first = conn.last_insert_id()?;
+        for (n, (_, values)) in chunk.iter_mut().enumerate() {
+            values[key] = Value::I64(first + n as i64 * step);
         }
     }
     let rest: Vec<usize> = returning
