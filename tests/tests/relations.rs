@@ -280,7 +280,10 @@ db_test!(fn deleting_many_parents_looks_for_children_once_per_relationship(engin
     let looks: Vec<String> = log
         .sql()
         .into_iter()
-        .filter(|q| q.starts_with("SELECT") && (q.contains("FROM \"post\"") || q.contains("FROM \"comment\"")))
+        .filter(|q| {
+            let from = |t: &str| format!("FROM {}", engine.dialect().quoted(t));
+            q.starts_with("SELECT") && (q.contains(&from("post")) || q.contains(&from("comment")))
+        })
         .collect();
     // Posts of the 30 users in one statement, their comments in one more: not one per user.
     assert_eq!(looks.len(), 2, "{looks:#?}");

@@ -1,5 +1,8 @@
 //! `create_all` / `drop_all` checked against the database's own catalog: sqlite_master and pragmas on
-//! SQLite, information_schema and pg_catalog on PostgreSQL.
+//! SQLite, information_schema and pg_catalog on PostgreSQL, information_schema on MySQL/MariaDB.
+//!
+//! MySQL keeps no difference between a unique constraint and a unique index (both are unique keys):
+//! there the naming convention tells them apart, `uq_` for the constraints.
 
 #[path = "seed/microblog.rs"]
 mod microblog;
@@ -32,6 +35,15 @@ fn columns(engine: &Engine, table: &str) -> Vec<(String, String, bool, String, b
             .into_iter()
             .map(|r| (r[0].clone(), r[1].clone(), r[2] == "1", r[3].clone(), r[4] != "0"))
             .collect(),
+        DialectKind::MySql => rows(engine, &format!(
+            "SELECT column_name, concat(data_type, coalesce(concat('(', character_maximum_length, ')'), '')), \
+             is_nullable, lower(coalesce(column_default, '')), column_key \
+             FROM information_schema.columns WHERE table_schema = database() AND table_name = '{table}' \
+             ORDER BY ordinal_position"))
+            .into_iter()
+            // MariaDB shows a nullable column's absent default as the text NULL.
+            .map(|r| (r[0].clone(), r[1].replace("(4294967295)", ""), r[2] == "NO", if r[3] == "null" { String::new() } else { r[3].clone() }, r[4] == "PRI"))
+            .collect(),
         _ => rows(engine, &format!(
             "SELECT c.column_name::text, c.data_type::text || coalesce('(' || c.character_maximum_length || ')', ''), \
              c.is_nullable::text, coalesce(c.column_default::text, ''), \
@@ -56,6 +68,16 @@ fn indexes(engine: &Engine, table: &str) -> Vec<(String, bool, String)> {
                 let cols = rows(engine, &format!("SELECT name FROM pragma_index_info('{}') ORDER BY seqno", r[0]));
                 (r[0].clone(), r[1] == "1", cols.iter().map(|c| c[0].clone()).collect::<Vec<_>>().join(","))
             })
+            .collect(),
+        DialectKind::MySql => rows(engine, &format!(
+            "SELECT s.index_name, 1 - s.non_unique, group_concat(s.column_name ORDER BY s.seq_in_index) \
+             FROM information_schema.statistics s WHERE s.table_schema = database() AND s.table_name = '{table}' \
+             AND s.index_name <> 'PRIMARY' AND s.index_name NOT LIKE 'uq!_%' ESCAPE '!' \
+             AND s.index_name NOT IN (SELECT constraint_name FROM information_schema.referential_constraints \
+                 WHERE constraint_schema = database() AND table_name = '{table}') \
+             GROUP BY s.index_name, s.non_unique"))
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1] == "1", r[2].clone()))
             .collect(),
         _ => rows(engine, &format!(
             "SELECT i.relname::text, ix.indisunique::text, \
@@ -86,6 +108,15 @@ fn unique_constraints(engine: &Engine, table: &str) -> Vec<(String, String)> {
                 (name, cols[0][0].clone())
             })
             .collect(),
+        DialectKind::MySql => rows(engine, &format!(
+            "SELECT tc.constraint_name, k.column_name FROM information_schema.table_constraints tc \
+             JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name \
+             AND k.table_schema = tc.table_schema AND k.table_name = tc.table_name \
+             WHERE tc.table_schema = database() AND tc.table_name = '{table}' AND tc.constraint_type = 'UNIQUE' \
+             AND tc.constraint_name LIKE 'uq!_%' ESCAPE '!'"))
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone()))
+            .collect(),
         _ => rows(engine, &format!(
             "SELECT tc.constraint_name::text, k.column_name::text FROM information_schema.table_constraints tc \
              JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name AND k.table_schema = tc.table_schema \
@@ -100,6 +131,15 @@ fn unique_constraints(engine: &Engine, table: &str) -> Vec<(String, String)> {
 fn foreign_keys(engine: &Engine, table: &str) -> Vec<(String, String, String, String)> {
     match engine.dialect().kind() {
         DialectKind::Sqlite => rows(engine, &format!("SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list('{table}')"))
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()))
+            .collect(),
+        DialectKind::MySql => rows(engine, &format!(
+            "SELECT k.column_name, k.referenced_table_name, k.referenced_column_name, rc.delete_rule \
+             FROM information_schema.referential_constraints rc \
+             JOIN information_schema.key_column_usage k ON k.constraint_name = rc.constraint_name \
+             AND k.constraint_schema = rc.constraint_schema AND k.table_name = rc.table_name \
+             WHERE rc.constraint_schema = database() AND rc.table_name = '{table}'"))
             .into_iter()
             .map(|r| (r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()))
             .collect(),
@@ -130,11 +170,11 @@ db_test!(fn create_all_builds_the_seed_tables_exactly(engine) {
     let mut tables = engine.connection()?.table_names()?;
     tables.sort();
     assert_eq!(tables, ["post", "student", "user"]);
-    let sqlite = engine.dialect().kind() == DialectKind::Sqlite;
-    let (int_pk, bigint, varchar, tz, text_ty, int) = if sqlite {
-        ("INTEGER", "BIGINT", "VARCHAR", "TIMESTAMPTZ", "TEXT", "INTEGER")
-    } else {
-        ("bigint", "bigint", "character varying", "timestamp with time zone", "text", "integer")
+    let kind = engine.dialect().kind();
+    let (int_pk, bigint, varchar, tz, text_ty, int) = match kind {
+        DialectKind::Sqlite => ("INTEGER", "BIGINT", "VARCHAR", "TIMESTAMPTZ", "TEXT", "INTEGER"),
+        DialectKind::MySql => ("bigint", "bigint", "varchar", "datetime", "longtext", "int"),
+        _ => ("bigint", "bigint", "character varying", "timestamp with time zone", "text", "integer"),
     };
     let v = |n: u32| format!("{varchar}({n})");
     assert_eq!(columns(engine, "user"), [
@@ -149,7 +189,11 @@ db_test!(fn create_all_builds_the_seed_tables_exactly(engine) {
         col("timestamp", tz, true, "", false),
         col("user_id", bigint, true, "", false),
     ]);
-    let now = if sqlite { "CURRENT_TIMESTAMP" } else { "now()" };
+    let now = match kind {
+        DialectKind::Sqlite => "CURRENT_TIMESTAMP",
+        DialectKind::MySql => "current_timestamp(6)",
+        _ => "now()",
+    };
     assert_eq!(columns(engine, "student"), [
         col("id", int_pk, true, "", true),
         col("firstname", &v(100), true, "", false),
@@ -167,10 +211,17 @@ db_test!(fn create_all_builds_the_seed_tables_exactly(engine) {
     assert!(unique_constraints(engine, "user").is_empty());
     assert_eq!(foreign_keys(engine, "post"), [("user_id".to_owned(), "user".to_owned(), "id".to_owned(), "CASCADE".to_owned())]);
     assert!(foreign_keys(engine, "user").is_empty());
-    if !sqlite {
+    match kind {
+        DialectKind::Sqlite => {}
         // The key is an identity column, so the database assigns it.
-        let identity = rows(engine, "SELECT is_identity::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'user' AND column_name = 'id'");
-        assert_eq!(identity, [["YES"]]);
+        DialectKind::MySql => {
+            let extra = rows(engine, "SELECT extra FROM information_schema.columns WHERE table_schema = database() AND table_name = 'user' AND column_name = 'id'");
+            assert_eq!(extra, [["auto_increment"]]);
+        }
+        _ => {
+            let identity = rows(engine, "SELECT is_identity::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'user' AND column_name = 'id'");
+            assert_eq!(identity, [["YES"]]);
+        }
     }
     Ok(())
 });
@@ -186,6 +237,7 @@ db_test!(fn create_all_leaves_existing_tables_alone_and_drop_all_leaves_nothing(
     assert!(engine.connection()?.table_names()?.is_empty());
     let leftover_indexes = match engine.dialect().kind() {
         DialectKind::Sqlite => rows(engine, "SELECT name FROM sqlite_master WHERE type = 'index'"),
+        DialectKind::MySql => rows(engine, "SELECT index_name FROM information_schema.statistics WHERE table_schema = database()"),
         _ => rows(engine, "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema()"),
     };
     assert!(leftover_indexes.is_empty(), "{leftover_indexes:?}");

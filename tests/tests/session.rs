@@ -487,35 +487,6 @@ db_test!(fn sessions_on_several_threads_write_without_failing(engine) {
     Ok(())
 });
 
-/// A server default that differs per row, declared before the key.
-#[derive(Model, Debug)]
-pub struct Ticket {
-    #[orm(server_default_sql = "random() * 1000000")]
-    pub token: Option<f64>,
-    #[orm(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-}
-
-db_test!(fn generated_keys_go_to_the_right_objects_whatever_the_column_order(engine) {
-    engine.create_all()?;
-    let mut session = engine.session();
-    let tickets = session.add_all((0..50).map(|i| Ticket::new(format!("t{i}"))));
-    session.commit()?;
-    let rows = engine.connection()?.query("SELECT id, name, token FROM ticket", &[])?.rows;
-    let in_db: std::collections::HashMap<i64, (orm_core::Value, orm_core::Value)> = rows
-        .into_iter()
-        .map(|r| (r[0].as_i64().unwrap(), (r[1].clone(), r[2].clone())))
-        .collect();
-    for t in &tickets {
-        let t = t.read();
-        let (name, token) = &in_db[&t.id.unwrap()];
-        assert_eq!(name, &orm_core::Value::Text(t.name.clone()));
-        assert_eq!(token.clone(), orm_core::Value::F64(t.token.unwrap()));
-    }
-    Ok(())
-});
-
 db_test!(fn a_failed_statement_inside_a_transaction_fails_the_commit(engine) {
     use orm_core::query::update;
     engine.create_all()?;

@@ -113,6 +113,22 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
         None
     }
 
+    /// Whether `ORDER BY` takes `NULLS FIRST` / `NULLS LAST`; without it, the order of NULLs is
+    /// asked for with an `x IS NULL` term before the column.
+    fn supports_nulls_order(&self) -> bool {
+        true
+    }
+
+    /// The type `CAST(x AS ...)` names for a 64-bit integer.
+    fn cast_type_bigint(&self) -> &'static str {
+        "BIGINT"
+    }
+
+    /// The type `CAST(x AS ...)` names for a 64-bit float.
+    fn cast_type_double(&self) -> &'static str {
+        "DOUBLE PRECISION"
+    }
+
     /// Whether a failed statement aborts the rest of its transaction (PostgreSQL): only a rollback
     /// (to a savepoint) can follow, and a COMMIT would silently roll back.
     fn failed_statement_aborts_transaction(&self) -> bool {

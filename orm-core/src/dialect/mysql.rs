@@ -1,5 +1,9 @@
 //! MySQL's and MariaDB's spelling: one type, two sets of capabilities.
 //!
+//! Tables are created in `utf8mb4` with the binary collation, so that comparisons of text are
+//! case-sensitive and exact as on SQLite and PostgreSQL (`ilike` lowers both sides); what remains is
+//! MySQL's PAD SPACE rule: `=` ignores trailing spaces (`LIKE` does not).
+//!
 //! The connection pins the session to what this spelling assumes (see the backend): `time_zone` is
 //! UTC, so `CURRENT_TIMESTAMP` and a `DATETIME(6)` holding a `DateTime<Utc>` agree whatever the
 //! server's zone; `sql_mode` adds `STRICT_ALL_TABLES` (a value that does not fit is an error, never a
@@ -131,6 +135,19 @@ impl Dialect for MySql {
         Some(" LIMIT 18446744073709551615")
     }
 
+    fn supports_nulls_order(&self) -> bool {
+        false
+    }
+
+    /// MySQL casts to SIGNED, not to BIGINT.
+    fn cast_type_bigint(&self) -> &'static str {
+        "SIGNED"
+    }
+
+    fn cast_type_double(&self) -> &'static str {
+        "DOUBLE"
+    }
+
     fn upsert_on_duplicate_key(&self) -> bool {
         true
     }
@@ -228,7 +245,7 @@ impl Dialect for MySql {
         );
         parts.extend(table.checks.iter().map(|c| self.check_constraint(c)));
         format!(
-            "CREATE TABLE {} (\n\t{}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+            "CREATE TABLE {} (\n\t{}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
             self.quoted(&table.name),
             parts.join(",\n\t")
         )
@@ -304,7 +321,7 @@ mod tests {
         assert_eq!(
             MySql::MARIADB.create_table_with_indexes(&post(), &|_| true),
             [
-                "CREATE TABLE `post` (\n\t`id` BIGINT AUTO_INCREMENT NOT NULL,\n\t`body` LONGTEXT DEFAULT ('it''s') NOT NULL,\n\t`at` DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6) NOT NULL,\n\t`user_id` BIGINT NOT NULL,\n\tPRIMARY KEY (`id`),\n\tCONSTRAINT `uq_post_body` UNIQUE (`body`(768)),\n\tCONSTRAINT `fk_post_user_id_user` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+                "CREATE TABLE `post` (\n\t`id` BIGINT AUTO_INCREMENT NOT NULL,\n\t`body` LONGTEXT DEFAULT ('it''s') NOT NULL,\n\t`at` DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6) NOT NULL,\n\t`user_id` BIGINT NOT NULL,\n\tPRIMARY KEY (`id`),\n\tCONSTRAINT `uq_post_body` UNIQUE (`body`(768)),\n\tCONSTRAINT `fk_post_user_id_user` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
                 "CREATE INDEX `ix_post_user_id` ON `post` (`user_id`)",
             ]
         );

@@ -188,10 +188,13 @@ impl Node {
             Kind::Cast(inner, to) => {
                 w.push("CAST(");
                 inner.write(w);
-                w.push(match to {
-                    CastTo::BigInt => " AS BIGINT)",
-                    CastTo::Double => " AS DOUBLE PRECISION)",
-                });
+                let dialect = w.dialect();
+                w.push(" AS ")
+                    .push(match to {
+                        CastTo::BigInt => dialect.cast_type_bigint(),
+                        CastTo::Double => dialect.cast_type_double(),
+                    })
+                    .push(")");
             }
             Kind::Exists(select) => {
                 w.push("EXISTS (");

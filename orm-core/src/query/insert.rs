@@ -116,12 +116,32 @@ impl<M: Model> Insert<M> {
         self
     }
 
-    /// For an upsert that updates on conflict: the conflict target's columns and each row's values
-    /// of them, by which the rows can be read back.
+    /// Whether this is an upsert that skips the rows in conflict (`DO NOTHING`).
+    pub(crate) fn skips_conflicts(&self) -> bool {
+        matches!(self.conflict, Some((_, Action::Nothing)))
+    }
+
+    /// The same statement with only the rows `keep` answers true for (by position); `None` when
+    /// none is left.
+    pub(crate) fn retain_rows(&self, keep: &[bool]) -> Option<Self> {
+        let rows: Vec<_> = self
+            .rows
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(r, _)| r.clone())
+            .collect();
+        (!rows.is_empty()).then(|| Insert {
+            rows,
+            conflict: self.conflict.clone(),
+            _model: std::marker::PhantomData,
+        })
+    }
+
+    /// For an upsert: the conflict target's columns and each row's values of them, by which the
+    /// rows can be found.
     pub(crate) fn target_values(&self) -> Option<(Vec<&'static str>, Vec<Vec<Value>>)> {
-        let (target, Action::Update(_)) = self.conflict.as_ref()? else {
-            return None;
-        };
+        let (target, _) = self.conflict.as_ref()?;
         let table = M::table();
         let at: Vec<usize> = target
             .iter()

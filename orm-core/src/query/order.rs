@@ -68,6 +68,21 @@ impl Order {
     }
 
     pub(crate) fn write(&self, w: &mut SqlWriter) {
+        if self.nulls.is_some() && !w.dialect().supports_nulls_order() {
+            // `x IS NULL` sorts 0 before 1: ascending puts NULLs last, descending first.
+            w.push("(");
+            self.node.write(w);
+            w.push(" IS NULL)");
+            if self.nulls == Some(Nulls::First) {
+                w.push(" DESC");
+            }
+            w.push(", ");
+            self.node.write(w);
+            if self.desc {
+                w.push(" DESC");
+            }
+            return;
+        }
         self.node.write(w);
         if self.desc {
             w.push(" DESC");

@@ -187,20 +187,28 @@ impl Session {
     pub fn upsert<M: Model>(&mut self, statement: Insert<M>) -> Result<Vec<Obj<M>>> {
         self.prepare_bulk()?;
         let dialect = self.engine().dialect();
+        let mut statement = statement;
+        if dialect.upsert_on_duplicate_key() && statement.skips_conflicts() {
+            // MySQL skips a row as a no-op update, which it reports (and returns) like an insert:
+            // the rows whose target exists already are left out first, each found and locked by
+            // the database's own comparison (its collation), so that what comes back is what
+            // this statement inserted.
+            match self.without_existing(&statement)? {
+                Some(rest) => statement = rest,
+                None => return Ok(Vec::new()),
+            }
+        }
         let rows = if dialect.supports_returning() {
             let (sql, params) = statement.build_returning(dialect, true)?;
             self.connection()?.query(&sql, &params)?.rows
         } else {
             // Without RETURNING: insert, then read the rows back by the conflict target, which
-            // the statement's rows all hold. A row skipped by DO NOTHING cannot be told from one
-            // inserted, so that form is refused.
+            // the statement's rows all hold.
             let Some((target, keys)) = statement.target_values() else {
-                return Err(Error::Unsupported {
-                    dialect: dialect.name(),
-                    feature: "an upsert that skips conflicting rows and returns its objects \
-                              (it needs RETURNING; run it with Connection::execute)"
-                        .to_owned(),
-                });
+                return Err(Error::config(
+                    "an upsert without RETURNING reads its rows back by the conflict target: \
+                     give one",
+                ));
             };
             let (sql, params) = statement.build_returning(dialect, false)?;
             self.connection()?.execute(&sql, &params)?;
@@ -222,5 +230,23 @@ impl Session {
             out.push(obj);
         }
         Ok(out)
+    }
+
+    /// `statement` without the rows whose conflict target a row of the table holds already (each
+    /// looked up with `FOR UPDATE`, which also keeps another transaction from inserting it first);
+    /// `None` when no row is left.
+    fn without_existing<M: Model>(&mut self, statement: &Insert<M>) -> Result<Option<Insert<M>>> {
+        let dialect = self.engine().dialect();
+        let Some((target, keys)) = statement.target_values() else {
+            return Err(Error::config("an upsert's conflict target names no column of the table"));
+        };
+        let mut keep = Vec::with_capacity(keys.len());
+        for key in keys {
+            let (mut sql, params) =
+                crate::query::update::select_by_keys::<M>(dialect, &target, &[], &[key]);
+            sql.push_str(" FOR UPDATE");
+            keep.push(self.connection()?.query(&sql, &params)?.rows.is_empty());
+        }
+        Ok(statement.retain_rows(&keep))
     }
 }
