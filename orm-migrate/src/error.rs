@@ -80,6 +80,44 @@ pub enum Error {
         /// The directory.
         path: PathBuf,
     },
+    /// A migration that failed partway on a database whose DDL cannot be rolled back (MySQL): the
+    /// operations before the failing one stay applied and are recorded, the version table still
+    /// names the revision before; running the migration again resumes at the failing operation.
+    #[error(
+        "{direction} {revision} failed at operation {failed} of {total} ({operation}): {source}; \
+         operations 1 to {applied} were applied and stay (this database commits DDL as it runs), and \
+         the database is still recorded at the revision before: fix the cause and run {direction} \
+         again to resume at operation {failed}",
+        applied = failed - 1
+    )]
+    PartialMigration {
+        /// `upgrade` or `downgrade`.
+        direction: &'static str,
+        /// The revision being applied.
+        revision: String,
+        /// The failing operation, counted from 1.
+        failed: usize,
+        /// The migration's number of operations.
+        total: usize,
+        /// The failing operation, described.
+        operation: String,
+        /// Why it failed.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A migration that stopped partway on another run, when a different one was asked for.
+    #[error(
+        "the database is partway through {direction} {revision} ({applied} operations applied): \
+         run {direction} again to finish it, or repair the schema by hand and `stamp` a revision"
+    )]
+    MigrationInProgress {
+        /// `upgrade` or `downgrade`.
+        direction: String,
+        /// The revision partway applied.
+        revision: String,
+        /// How many of its operations were applied.
+        applied: usize,
+    },
     /// Something this tool cannot do on this database.
     #[error("unsupported: {0}")]
     Unsupported(String),

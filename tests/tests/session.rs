@@ -112,8 +112,13 @@ db_test!(fn only_changed_columns_are_updated(engine) {
     john.write().email = "john@new.example".into();
     session.commit()?;
     let updates: Vec<String> = log.sql().into_iter().filter(|s| s.starts_with("UPDATE")).collect();
-    let ph = if engine.dialect().kind() == orm_core::DialectKind::Sqlite { ["?1", "?2"] } else { ["$1", "$2"] };
-    assert_eq!(updates, [format!("UPDATE \"user\" SET \"email\" = {} WHERE \"id\" = {}", ph[0], ph[1])]);
+    let d = engine.dialect();
+    let ph = |n| {
+        let mut p = String::new();
+        d.placeholder(n, &mut p);
+        p
+    };
+    assert_eq!(updates, [format!("UPDATE {} SET {} = {} WHERE {} = {}", d.quoted("user"), d.quoted("email"), ph(1), d.quoted("id"), ph(2))]);
     // Writing without changing anything flushes nothing.
     log.clear();
     john.write().email = "john@new.example".into();
@@ -455,8 +460,9 @@ db_test!(fn values_read_back_from_the_database_are_not_changes(engine) {
     fresh.commit()?;
     let updates: Vec<String> = log.sql().into_iter().filter(|q| q.starts_with("UPDATE")).collect();
     assert_eq!(updates.len(), 2, "{updates:?}");
-    assert!(updates[0].contains("\"firstname\"") && !updates[0].contains("created_at"), "{}", updates[0]);
-    assert!(updates[1].contains("\"age\"") && !updates[1].contains("created_at") && !updates[1].contains("firstname"), "{}", updates[1]);
+    let q = |c| engine.dialect().quoted(c);
+    assert!(updates[0].contains(&q("firstname")) && !updates[0].contains("created_at"), "{}", updates[0]);
+    assert!(updates[1].contains(&q("age")) && !updates[1].contains("created_at") && !updates[1].contains("firstname"), "{}", updates[1]);
     Ok(())
 });
 

@@ -204,14 +204,16 @@ impl Session {
         } else {
             // Without RETURNING: insert, then read the rows back by the conflict target, which
             // the statement's rows all hold.
-            let Some((target, keys)) = statement.target_values() else {
-                return Err(Error::config(
-                    "an upsert without RETURNING reads its rows back by the conflict target: \
-                     give one",
-                ));
-            };
             let (sql, params) = statement.build_returning(dialect, false)?;
-            self.connection()?.execute(&sql, &params)?;
+            let found = statement.target_values();
+            let conn = self.connection()?;
+            conn.execute(&sql, &params)?;
+            // Without a conflict target, a plain INSERT: its rows are found by their keys, given
+            // or generated (consecutive from the first the connection reports).
+            let (target, keys) = match found {
+                Some(found) => found,
+                None => (M::PRIMARY_KEY.to_vec(), statement.keys(conn)?),
+            };
             let mut rows = rows_by::<M>(self, &target, M::COLUMNS, &keys)?;
             for row in &mut rows {
                 row.drain(..target.len());

@@ -139,6 +139,23 @@ fn compare_table(target: &TableDef, current: &SchemaState) -> Vec<Operation> {
             }
         }
     }
+    // MySQL keeps a unique index and a unique constraint as one thing (a unique key), which
+    // reflection reads as a constraint: one the models declare as a unique index is that index.
+    let (as_index, uniques): (Vec<_>, Vec<_>) = std::mem::take(&mut cur.uniques)
+        .into_iter()
+        .partition(|u| {
+            !target.uniques.contains(u)
+                && target
+                    .indexes
+                    .iter()
+                    .any(|i| i.unique && i.name == u.name && i.columns == u.columns)
+        });
+    cur.uniques = uniques;
+    cur.indexes.extend(as_index.into_iter().map(|u| orm_core::schema::IndexDef {
+        name: u.name,
+        columns: u.columns,
+        unique: true,
+    }));
     // Removed or changed indexes and constraints go before the columns they may use.
     for index in &cur.indexes {
         if !target.indexes.contains(index) {
@@ -268,9 +285,19 @@ fn column_change(old: &ColumnDef, new: &ColumnDef) -> Option<(ColumnState, Colum
     Some((from, to))
 }
 
+/// The same type, or spellings of it: a type reflected as the database spells it (`Custom`) is the
+/// same as a portable type some dialect spells that way (MySQL's `DATETIME(6)` holds both kinds of
+/// timestamp).
 fn same_type(a: &ColumnType, b: &ColumnType) -> bool {
+    use orm_core::dialect::{Dialect, MySql, Postgres, Sqlite};
     match (a, b) {
         (ColumnType::Custom(x), ColumnType::Custom(y)) => x.eq_ignore_ascii_case(y),
+        (ColumnType::Custom(x), t) | (t, ColumnType::Custom(x)) => {
+            let dialects: [&dyn Dialect; 3] = [&Sqlite, &Postgres, &MySql::MYSQL8];
+            dialects
+                .iter()
+                .any(|d| d.column_type(t).eq_ignore_ascii_case(x))
+        }
         _ => a == b,
     }
 }

@@ -52,6 +52,20 @@ pub trait MigrationBackend: Send + Sync + fmt::Debug {
         None
     }
 
+    /// Whether DDL runs inside a transaction that can roll it back. Without it (MySQL commits each
+    /// DDL statement), the runner records a migration's progress after each operation, so that a
+    /// failure says what was applied and the next run resumes after it.
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    /// A lock held by the connection itself for one whole migration, for backends whose DDL ends
+    /// transactions: the query that takes it (answering 1 once it has it) and the statement that
+    /// releases it.
+    fn session_lock(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
+
     /// Run first inside each migration's transaction: a lock that serialises concurrent migrators
     /// until the transaction ends.
     fn lock_sql(&self) -> Option<&'static str> {
@@ -74,6 +88,7 @@ pub fn for_dialect(kind: DialectKind) -> Result<&'static dyn MigrationBackend> {
     match kind {
         DialectKind::Sqlite => Ok(&super::sqlite::SqliteMigrations),
         DialectKind::Postgres => Ok(&super::postgres::PostgresMigrations),
+        DialectKind::MySql => Ok(&super::mysql::MySqlMigrations),
         other => Err(Error::Unsupported(format!("migrations for {other:?}"))),
     }
 }

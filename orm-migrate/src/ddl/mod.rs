@@ -6,6 +6,7 @@
 //! [`crate::SchemaState`], applying each operation after rendering it.
 
 mod backend;
+pub mod mysql;
 mod plan;
 pub mod postgres;
 pub mod sqlite;

@@ -30,7 +30,9 @@ pub fn reflect(conn: &mut Connection) -> Result<Vec<TableDef>> {
 
 /// True for the tables the migration tool keeps for itself.
 pub fn is_internal_table(name: &str) -> bool {
-    name == crate::runner::VERSION_TABLE || name.starts_with(TMP_PREFIX)
+    name == crate::runner::VERSION_TABLE
+        || name == crate::runner::PROGRESS_TABLE
+        || name.starts_with(TMP_PREFIX)
 }
 
 /// A server default as the database reports it (`CURRENT_TIMESTAMP`, `now()`, `'x'::text`, `0`,

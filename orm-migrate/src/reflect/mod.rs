@@ -4,6 +4,7 @@
 //! [`TableDef`]: orm_core::schema::TableDef
 
 mod inspect;
+pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
 

@@ -6,7 +6,7 @@ use orm_core::schema::Metadata;
 use orm_core::{Connection, DialectKind, Engine};
 
 use super::plan::{after_downgrade, downgrade_plan, upgrade_plan};
-use super::version;
+use super::{progress, version};
 use crate::autogenerate::{compare, Diff};
 use crate::ddl;
 use crate::error::{Error, Result};
@@ -104,11 +104,20 @@ impl<'a> Migrator<'a> {
             prefix => vec![graph.resolve(prefix)?.revision.clone()],
         };
         let mut conn = self.engine.connection()?;
-        conn.begin()?;
         let backend = ddl::for_dialect(conn.dialect().kind())?;
+        // Stamping is how a schema repaired by hand after a partway migration is adopted: the
+        // record of that migration goes with it (its table made before the transaction, since
+        // MySQL's DDL would end it).
+        let in_place = !backend.transactional_ddl();
+        if in_place {
+            progress::read(&mut conn)?;
+            version::read(&mut conn)?;
+        }
+        conn.begin()?;
         let result = lock(&mut conn, backend)
             .and_then(|()| version::read(&mut conn))
-            .and_then(|current| version::update(&mut conn, &current, &rows));
+            .and_then(|current| version::update(&mut conn, &current, &rows))
+            .and_then(|()| if in_place { progress::clear(&mut conn) } else { Ok(()) });
         match result {
             Ok(()) => conn.commit()?,
             Err(e) => {
@@ -140,7 +149,8 @@ impl<'a> Migrator<'a> {
         Ok(done)
     }
 
-    /// One revision in one transaction; false when another migrator got there first.
+    /// One revision in one transaction (or, where DDL cannot be rolled back, operation by
+    /// operation with its progress recorded); false when another migrator got there first.
     fn step(&mut self, m: &Migration, direction: Direction) -> Result<bool> {
         let mut conn = self.engine.connection()?;
         let kind = conn.dialect().kind();
@@ -148,19 +158,35 @@ impl<'a> Migrator<'a> {
         if let Some(sql) = backend.before_migration() {
             conn.batch_execute(sql)?;
         }
-        let result = conn.begin().map_err(Error::from).and_then(|()| {
-            match self.step_in_transaction(&mut conn, m, direction, kind, backend) {
-                Ok(applied) => conn.commit().map(|()| applied).map_err(Error::from),
-                Err(e) => Err(e),
+        let session_lock = backend.session_lock();
+        let locked = match session_lock {
+            Some((take, _)) => take_session_lock(&mut conn, take),
+            None => Ok(()),
+        };
+        let result = locked.and_then(|()| {
+            if backend.transactional_ddl() {
+                conn.begin().map_err(Error::from).and_then(|()| {
+                    match self.step_in_transaction(&mut conn, m, direction, kind, backend) {
+                        Ok(applied) => conn.commit().map(|()| applied).map_err(Error::from),
+                        Err(e) => Err(e),
+                    }
+                })
+            } else {
+                self.step_in_place(&mut conn, m, direction, backend)
             }
         });
         // Whatever happened, no transaction stays open (a failed COMMIT leaves one on SQLite)...
         if conn.in_transaction() {
             let _ = conn.rollback();
         }
-        // ...and the session is restored (SQLite: foreign keys enforced again) before the connection
-        // goes back to the pool; one that cannot be restored is closed instead.
-        if let Some(sql) = backend.after_migration() {
+        // ...the migrator's lock is released, and the session is restored (SQLite: foreign keys
+        // enforced again) before the connection goes back to the pool; one that cannot be
+        // restored is closed instead.
+        let restore = session_lock
+            .map(|(_, release)| release)
+            .into_iter()
+            .chain(backend.after_migration());
+        for sql in restore {
             if let Err(e) = conn.batch_execute(sql) {
                 conn.discard();
                 return result.and(Err(e.into()));
@@ -169,22 +195,21 @@ impl<'a> Migrator<'a> {
         result
     }
 
-    fn step_in_transaction(
+    /// What `m` does in `direction` given the revisions the database is at: its operations and the
+    /// version rows to remove and add, or `None` when it is applied (or undone) already. Prints
+    /// the progress line.
+    fn plan_step<'m>(
         &mut self,
-        conn: &mut Connection,
-        m: &Migration,
+        rows: &[String],
+        m: &'m Migration,
         direction: Direction,
-        kind: DialectKind,
-        backend: &dyn ddl::MigrationBackend,
-    ) -> Result<bool> {
-        lock(conn, backend)?;
-        let rows = version::read(conn)?;
+    ) -> Option<StepPlan<'m>> {
         let graph = self.repo.graph();
         let applied = graph.ancestors(rows.iter().map(String::as_str));
-        let (ops, remove, add) = match direction {
+        match direction {
             Direction::Up => {
                 if applied.contains(&m.revision) {
-                    return Ok(false);
+                    return None;
                 }
                 let line = format!(
                     "Running upgrade {} -> {}, {}",
@@ -198,11 +223,11 @@ impl<'a> Migrator<'a> {
                     .filter(|r| m.down_revisions.contains(r))
                     .cloned()
                     .collect();
-                (&m.upgrade, remove, vec![m.revision.clone()])
+                Some((&m.upgrade, remove, vec![m.revision.clone()]))
             }
             Direction::Down => {
                 if !rows.contains(&m.revision) {
-                    return Ok(false);
+                    return None;
                 }
                 let line = format!(
                     "Running downgrade {} -> {}, {}",
@@ -211,9 +236,24 @@ impl<'a> Migrator<'a> {
                     m.message
                 );
                 (self.printer)(&line);
-                let add = after_downgrade(graph, &rows, &m.revision, &m.down_revisions);
-                (&m.downgrade, vec![m.revision.clone()], add)
+                let add = after_downgrade(graph, rows, &m.revision, &m.down_revisions);
+                Some((&m.downgrade, vec![m.revision.clone()], add))
             }
+        }
+    }
+
+    fn step_in_transaction(
+        &mut self,
+        conn: &mut Connection,
+        m: &Migration,
+        direction: Direction,
+        kind: DialectKind,
+        backend: &dyn ddl::MigrationBackend,
+    ) -> Result<bool> {
+        lock(conn, backend)?;
+        let rows = version::read(conn)?;
+        let Some((ops, remove, add)) = self.plan_step(&rows, m, direction) else {
+            return Ok(false);
         };
         let mut state = SchemaState::from_tables(reflect(conn)?);
         for sql in ddl::render_all(ops, &mut state, kind)? {
@@ -224,6 +264,100 @@ impl<'a> Migrator<'a> {
             foreign_key_check(conn, sql, &m.revision)?;
         }
         Ok(true)
+    }
+
+    /// The path for a database that commits each DDL statement (MySQL): under the migrator's
+    /// session lock, each operation runs and is recorded in the progress table before the next;
+    /// a run that failed partway resumes after the operations it recorded. The version table
+    /// changes, and the progress row goes, in one transaction once every operation ran.
+    fn step_in_place(
+        &mut self,
+        conn: &mut Connection,
+        m: &Migration,
+        direction: Direction,
+        backend: &dyn ddl::MigrationBackend,
+    ) -> Result<bool> {
+        let rows = version::read(conn)?;
+        let name = direction.name();
+        let resume = match progress::read(conn)? {
+            Some(p) if p.revision == m.revision && p.direction == name => p.applied,
+            Some(p) => {
+                return Err(Error::MigrationInProgress {
+                    direction: p.direction,
+                    revision: p.revision,
+                    applied: p.applied,
+                })
+            }
+            None => 0,
+        };
+        let Some((ops, remove, add)) = self.plan_step(&rows, m, direction) else {
+            return Ok(false);
+        };
+        if resume > 0 {
+            (self.printer)(&format!(
+                "Resuming {name} {} at operation {} of {}",
+                m.revision,
+                resume + 1,
+                ops.len()
+            ));
+        }
+        let mut state = SchemaState::from_tables(reflect(conn)?);
+        for (i, op) in ops.iter().enumerate().skip(resume) {
+            let fail = |source: Error| Error::PartialMigration {
+                direction: name,
+                revision: m.revision.clone(),
+                failed: i + 1,
+                total: ops.len(),
+                operation: op.to_string(),
+                source: Box::new(source),
+            };
+            let statements = backend.render(op, &state).map_err(fail)?;
+            state.apply(op).map_err(fail)?;
+            for sql in statements {
+                conn.batch_execute(&sql).map_err(|e| fail(e.into()))?;
+            }
+            let done = progress::Progress {
+                revision: m.revision.clone(),
+                direction: name.to_owned(),
+                applied: i + 1,
+            };
+            progress::record(conn, &done)?;
+        }
+        conn.transaction(|conn| {
+            version::update(conn, &remove, &add).map_err(|e| match e {
+                Error::Core(e) => e,
+                other => orm_core::Error::Config(other.to_string()),
+            })?;
+            progress::clear(conn).map_err(|e| match e {
+                Error::Core(e) => e,
+                other => orm_core::Error::Config(other.to_string()),
+            })
+        })?;
+        Ok(true)
+    }
+}
+
+/// A migration's operations and the version rows it removes and adds.
+type StepPlan<'m> = (&'m Vec<crate::ops::Operation>, Vec<String>, Vec<String>);
+
+impl Direction {
+    fn name(self) -> &'static str {
+        match self {
+            Direction::Up => "upgrade",
+            Direction::Down => "downgrade",
+        }
+    }
+}
+
+/// Takes a lock held by the connection, failing clearly when another migrator keeps it.
+fn take_session_lock(conn: &mut Connection, take: &str) -> Result<()> {
+    let rows = conn.query(take, &[])?.rows;
+    match rows.first().and_then(|r| r.first()).and_then(|v| v.as_i64()) {
+        Some(1) => Ok(()),
+        _ => Err(Error::Unsupported(
+            "another migrator has held the migration lock for 60 s; try again when it is done"
+                .to_owned(),
+        )),
     }
 }
 

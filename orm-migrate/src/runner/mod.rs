@@ -4,9 +4,11 @@
 mod migrator;
 mod offline;
 mod plan;
+mod progress;
 mod version;
 
 pub use migrator::{check, Migrator};
 pub use offline::upgrade_sql;
 pub use plan::{downgrade_plan, upgrade_plan};
+pub use progress::PROGRESS_TABLE;
 pub use version::VERSION_TABLE;
