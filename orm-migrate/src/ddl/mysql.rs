@@ -51,7 +51,26 @@ pub fn render(op: &Operation, state: &SchemaState) -> Result<Vec<String>> {
             vec![alter(table, format!("RENAME COLUMN {} TO {}", q(from), q(to)))]
         }
         CreateIndex { table, index } => vec![d.create_index_on(&table_def(table), index)],
-        DropIndex { table, index } => vec![d.drop_index(table, &index.name)],
+        DropIndex { table, index } => {
+            // A foreign key needs an index on its columns, and MySQL refuses to drop the last one:
+            // the key is dropped and added again with it, and makes an index of its own.
+            let t = table_def(table);
+            let needs = t.foreign_keys.iter().filter(|fk| {
+                index.columns.starts_with(&fk.columns)
+                    && !t.indexes.iter().any(|other| {
+                        other.name != index.name && other.columns.starts_with(&fk.columns)
+                    })
+            });
+            let mut parts: Vec<String> = needs
+                .clone()
+                .map(|fk| format!("DROP FOREIGN KEY {}", q(&fk.name)))
+                .collect();
+            parts.push(format!("DROP INDEX {}", q(&index.name)));
+            // Added back by a statement of its own: MySQL cannot reuse the name in the same one.
+            std::iter::once(alter(table, parts.join(", ")))
+                .chain(needs.map(|fk| alter(table, format!("ADD {}", d.foreign_key_constraint(fk)))))
+                .collect()
+        }
         AddUnique { table, unique } => {
             let index = orm_core::schema::IndexDef {
                 name: unique.name.clone(),

@@ -164,7 +164,15 @@ impl SchemaState {
             }
             DropIndex { table, index } => {
                 let t = self.get_mut(op, table)?;
-                remove_named(op, &mut t.indexes, &index.name, |x| &x.name)?;
+                // A unique index reflected from MySQL reads as a unique constraint (one thing there).
+                let as_unique = index.unique
+                    && !t.indexes.iter().any(|x| x.name == index.name)
+                    && t.uniques.iter().any(|x| x.name == index.name);
+                if as_unique {
+                    remove_named(op, &mut t.uniques, &index.name, |x| &x.name)?;
+                } else {
+                    remove_named(op, &mut t.indexes, &index.name, |x| &x.name)?;
+                }
             }
             AddUnique { table, unique } => {
                 let t = self.get_mut(op, table)?;

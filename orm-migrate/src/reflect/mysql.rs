@@ -172,13 +172,42 @@ fn default(sql: &str, ty: &ColumnType, extra: &str) -> Option<DefaultExpr> {
         // MySQL 8's bare literal.
         return Some(DefaultExpr::Text(s.to_owned()));
     }
+    if quoted && textual {
+        return Some(DefaultExpr::Text(unquote(&s[1..s.len() - 1])));
+    }
     Some(parse_default(s, ty))
+}
+
+/// The text of a quoted literal as MariaDB shows it: quotes doubled, or (for an expression default
+/// on a TEXT column) escaped with backslashes.
+fn unquote(inner: &str) -> String {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if chars.peek() == Some(&'\'') => {
+                chars.next();
+                out.push('\'');
+            }
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('0') => out.push('\0'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            },
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// `referential_constraints` rules.
 fn action(v: &Value) -> FkAction {
     match text(v).as_deref() {
-        Some("RESTRICT") => FkAction::Restrict,
+        // InnoDB checks at once either way, and MariaDB reports an unspecified action as RESTRICT:
+        // both read as the default, NO ACTION.
         Some("CASCADE") => FkAction::Cascade,
         Some("SET NULL") => FkAction::SetNull,
         Some("SET DEFAULT") => FkAction::SetDefault,
@@ -211,6 +240,7 @@ mod tests {
         let text = ColumnType::Varchar(10);
         assert_eq!(default("NULL", &text, ""), None);
         assert_eq!(default("'it''s'", &text, ""), Some(DefaultExpr::Text("it's".into())));
+        assert_eq!(default("'it\\'s \\\\'", &ColumnType::Text, ""), Some(DefaultExpr::Text("it's \\".into())));
         assert_eq!(default("abc", &text, ""), Some(DefaultExpr::Text("abc".into())));
         assert_eq!(
             default("current_timestamp(6)", &ColumnType::Custom("DATETIME(6)".into()), ""),
