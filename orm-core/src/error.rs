@@ -191,8 +191,8 @@ impl Error {
     }
 
     /// True for a failure that a retry of the whole transaction may not meet again: a deadlock or a
-    /// serialization failure (PostgreSQL 40P01, 40001), a database that stayed locked past the busy
-    /// timeout (SQLite). The session keeps its objects as before the commit, so committing again is
+    /// serialization failure (PostgreSQL 40P01, 40001; MySQL 1213), a lock wait that timed out
+    /// (MySQL 1205), a database that stayed locked past the busy timeout (SQLite). The session keeps its objects as before the commit, so committing again is
     /// the retry.
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -204,6 +204,8 @@ impl Error {
                 "40001" | "40P01"
                 // SQLite: SQLITE_BUSY and SQLITE_LOCKED with their extended codes.
                 | "5" | "6" | "261" | "517" | "262"
+                // MySQL: ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT.
+                | "1213" | "1205"
             ),
             _ => false,
         }

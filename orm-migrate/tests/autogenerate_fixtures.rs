@@ -96,6 +96,7 @@ fn scenario(dir: &Path, bless: bool) -> TestResult {
     for (file, dialect) in [
         ("sqlite.sql", DialectKind::Sqlite),
         ("postgres.sql", DialectKind::Postgres),
+        ("mysql.sql", DialectKind::MySql),
     ] {
         let mut state = start.clone();
         let up = sql(&expected.upgrade, &mut state, dialect)?;
@@ -140,7 +141,71 @@ fn scenario(dir: &Path, bless: bool) -> TestResult {
         &render_all(&expected.downgrade, &mut state, DialectKind::Sqlite)?,
     )?;
     assert_live(&engine, &before, "after the downgrade")?;
+    if let Some(mysql) = mysql_database(dir)? {
+        run_on_server(&mysql, &before, &after, &expected, DialectKind::MySql)?;
+    }
     Ok(())
+}
+
+/// The MySQL script run on a real server too, in a database of the scenario's own, when
+/// `TEST_MYSQL_URL` names one (CI sets it; a plain `cargo test` skips it with a note).
+fn mysql_database(dir: &Path) -> TestResult<Option<Engine>> {
+    let Ok(url) = std::env::var("TEST_MYSQL_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "TEST_MYSQL_URL must be set in CI"
+        );
+        return Ok(None);
+    };
+    let name = format!(
+        "orm_fixture_{}_{}",
+        std::process::id(),
+        dir.file_name().unwrap_or_default().to_string_lossy()
+    );
+    let name: String = name.chars().take(64).collect();
+    let admin = Engine::connect(&url)?;
+    admin.connection()?.batch_execute(&format!(
+        "DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}`"
+    ))?;
+    let (head, _) = url.rsplit_once('/').ok_or("a database url")?;
+    Ok(Some(Engine::connect(&format!("{head}/{name}"))?))
+}
+
+/// Creates `before`, runs the upgrade and the downgrade statement by statement, checking the
+/// schema after each; the scenario's database is dropped at the end.
+fn run_on_server(
+    engine: &Engine,
+    before: &[orm_core::schema::TableDef],
+    after: &[orm_core::schema::TableDef],
+    expected: &Expected,
+    dialect: DialectKind,
+) -> TestResult {
+    let result = (|| -> TestResult {
+        let mut state = SchemaState::new();
+        let create: Vec<Operation> = Metadata::from_tables(before.to_vec())?
+            .tables()
+            .iter()
+            .map(|t| Operation::CreateTable { table: t.clone() })
+            .collect();
+        let mut conn = engine.connection()?;
+        for (ops, live, when) in [
+            (&create, before, "after creating"),
+            (&expected.upgrade, after, "after the upgrade"),
+            (&expected.downgrade, before, "after the downgrade"),
+        ] {
+            for statement in render_all(ops, &mut state, dialect)? {
+                conn.batch_execute(&statement)
+                    .map_err(|e| format!("{when}: {statement}: {e}"))?;
+            }
+            assert_live(engine, live, when)?;
+        }
+        Ok(())
+    })();
+    let database = engine.connection()?.query("SELECT DATABASE()", &[])?.rows[0][0].to_string();
+    engine
+        .connection()?
+        .batch_execute(&format!("DROP DATABASE IF EXISTS `{database}`"))?;
+    result
 }
 
 #[test]

@@ -93,7 +93,11 @@ fn check_keys(engine: &Engine, returning: bool) -> tests::TestResult {
             "{inserts:?}"
         );
         if consecutive {
-            assert_eq!(inserts.len(), 2, "one multi-row INSERT per table: {inserts:?}");
+            assert_eq!(
+                inserts.len(),
+                2,
+                "one multi-row INSERT per table: {inserts:?}"
+            );
         } else {
             assert_eq!(inserts.len(), 10, "one INSERT per row: {inserts:?}");
         }
@@ -103,7 +107,11 @@ fn check_keys(engine: &Engine, returning: bool) -> tests::TestResult {
         let key_reads = sql.iter().filter(|s| Some(s.as_str()) == key_query).count();
         assert_eq!(
             key_reads,
-            if key_query.is_some() && !consecutive { 10 } else { 0 },
+            if key_query.is_some() && !consecutive {
+                10
+            } else {
+                0
+            },
             "{sql:#?}"
         );
         // Besides, one SELECT per author for its server default, nothing else.

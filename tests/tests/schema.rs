@@ -255,3 +255,25 @@ db_test!(fn foreign_keys_are_enforced(engine) {
     assert_eq!(p.read().id, None);
     Ok(())
 });
+
+db_test!(fn names_longer_than_the_database_keeps_are_refused_before_any_ddl(engine) {
+    use orm_core::schema::{ColumnDef, ColumnType, TableDef};
+    let long = "a_column_name_that_goes_on_and_on_past_what_mysql_or_postgres_keep_whole";
+    let mut t = TableDef::new("short");
+    t.columns = vec![
+        ColumnDef::new("id", ColumnType::BigInt).autoincrement_primary_key(),
+        ColumnDef::new(long, ColumnType::Integer),
+    ];
+    t.primary_key = vec!["id".into()];
+    let result = engine.create_tables(&orm_core::Metadata::from_tables([t])?);
+    if engine.dialect().max_identifier_length() >= long.len() {
+        result?;
+        assert_eq!(engine.connection()?.table_names()?, ["short"]);
+    } else {
+        let err = result.expect_err("a name too long");
+        assert!(matches!(err, orm_core::Error::Config(_)), "{err}");
+        assert!(err.to_string().contains(long), "{err}");
+        assert!(engine.connection()?.table_names()?.is_empty(), "nothing was created");
+    }
+    Ok(())
+});

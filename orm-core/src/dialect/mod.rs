@@ -395,7 +395,10 @@ pub(crate) fn dollar_to_question(sql: &str) -> String {
 
 /// Replaces each `$n` placeholder by what `write` writes for `n`, leaving literals, quoted names and
 /// comments alone.
-pub(crate) fn rewrite_dollar_params(sql: &str, mut write: impl FnMut(usize, &mut String)) -> String {
+pub(crate) fn rewrite_dollar_params(
+    sql: &str,
+    mut write: impl FnMut(usize, &mut String),
+) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
     while let Some(c) = chars.next() {

@@ -263,7 +263,11 @@ impl Dialect for MySql {
 
     /// Index names are scoped to their table.
     fn drop_index(&self, table: &str, index: &str) -> String {
-        format!("DROP INDEX {} ON {}", self.quoted(index), self.quoted(table))
+        format!(
+            "DROP INDEX {} ON {}",
+            self.quoted(index),
+            self.quoted(table)
+        )
     }
 
     /// MariaDB says `IF EXISTS`; MySQL 8 cannot, and drops the key it was told exists.
@@ -290,7 +294,8 @@ mod tests {
         let mut t = TableDef::new("post");
         t.columns = vec![
             ColumnDef::new("id", ColumnType::BigInt).autoincrement_primary_key(),
-            ColumnDef::new("body", ColumnType::Text).server_default(DefaultExpr::Text("it's".into())),
+            ColumnDef::new("body", ColumnType::Text)
+                .server_default(DefaultExpr::Text("it's".into())),
             ColumnDef::new("at", ColumnType::TimestampTz)
                 .server_default(DefaultExpr::CurrentTimestamp),
             ColumnDef::new("user_id", ColumnType::BigInt),

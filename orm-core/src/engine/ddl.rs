@@ -34,6 +34,9 @@ impl Engine {
     pub fn create_tables(&self, metadata: &Metadata) -> Result<()> {
         let mut conn = self.connection()?;
         let dialect = conn.dialect();
+        for table in metadata.tables() {
+            table.check_identifiers(dialect)?;
+        }
         conn.transaction(|conn| {
             let existing: BTreeSet<String> = conn.table_names()?.into_iter().collect();
             let mut later = Vec::new();

@@ -99,7 +99,10 @@ fn parse_mysql(url: &str, trimmed: &str, rest: &str) -> Result<Target> {
     let opts = mysql::Opts::from_url(&format!("mysql://{rest}"))
         .map_err(|e| invalid(url, e.to_string()))?;
     if opts.get_db_name().map_or(true, str::is_empty) {
-        return Err(invalid(url, "no database given (mysql://user@host/database)"));
+        return Err(invalid(
+            url,
+            "no database given (mysql://user@host/database)",
+        ));
     }
     let dialect = if trimmed.starts_with("mariadb://") {
         &crate::dialect::mysql::MARIADB

@@ -150,7 +150,11 @@ impl<M: Model> Insert<M> {
         let keys = self
             .rows
             .iter()
-            .map(|row| at.iter().map(|&i| row.get(i).cloned().unwrap_or(Value::Null)).collect())
+            .map(|row| {
+                at.iter()
+                    .map(|&i| row.get(i).cloned().unwrap_or(Value::Null))
+                    .collect()
+            })
             .collect();
         Some((target.clone(), keys))
     }

@@ -26,6 +26,35 @@ pub struct TableDef {
 }
 
 impl TableDef {
+    /// Checks that every name the table's DDL uses (the table's, its columns', indexes' and
+    /// constraints') fits `dialect`'s identifier limit, which the database would otherwise refuse
+    /// (MySQL, 64) or silently cut short (PostgreSQL, 63).
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Config`] naming the first name too long.
+    pub fn check_identifiers(&self, dialect: &dyn crate::Dialect) -> crate::Result<()> {
+        let max = dialect.max_identifier_length();
+        let names = std::iter::once(&self.name)
+            .chain(self.columns.iter().map(|c| &c.name))
+            .chain(self.indexes.iter().map(|i| &i.name))
+            .chain(self.uniques.iter().map(|u| &u.name))
+            .chain(self.foreign_keys.iter().map(|f| &f.name))
+            .chain(self.checks.iter().map(|c| &c.name));
+        for name in names {
+            if name.len() > max {
+                return Err(crate::Error::config(format!(
+                    "the name `{name}` in table `{}` is {} bytes long; {} allows {max}: \
+                     give it a shorter name",
+                    self.name,
+                    name.len(),
+                    dialect.name()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// An empty table named `name`.
     pub fn new(name: impl Into<String>) -> Self {
         TableDef {

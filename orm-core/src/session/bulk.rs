@@ -133,7 +133,6 @@ fn rows_by<M: Model>(
     Ok(rows)
 }
 
-
 impl Session {
     fn prepare_bulk(&mut self) -> Result<()> {
         self.autoflush()?;
@@ -240,7 +239,9 @@ impl Session {
     fn without_existing<M: Model>(&mut self, statement: &Insert<M>) -> Result<Option<Insert<M>>> {
         let dialect = self.engine().dialect();
         let Some((target, keys)) = statement.target_values() else {
-            return Err(Error::config("an upsert's conflict target names no column of the table"));
+            return Err(Error::config(
+                "an upsert's conflict target names no column of the table",
+            ));
         };
         let mut keep = Vec::with_capacity(keys.len());
         for key in keys {

@@ -141,9 +141,8 @@ fn compare_table(target: &TableDef, current: &SchemaState) -> Vec<Operation> {
     }
     // MySQL keeps a unique index and a unique constraint as one thing (a unique key), which
     // reflection reads as a constraint: one the models declare as a unique index is that index.
-    let (as_index, uniques): (Vec<_>, Vec<_>) = std::mem::take(&mut cur.uniques)
-        .into_iter()
-        .partition(|u| {
+    let (as_index, uniques): (Vec<_>, Vec<_>) =
+        std::mem::take(&mut cur.uniques).into_iter().partition(|u| {
             !target.uniques.contains(u)
                 && target
                     .indexes
@@ -151,11 +150,12 @@ fn compare_table(target: &TableDef, current: &SchemaState) -> Vec<Operation> {
                     .any(|i| i.unique && i.name == u.name && i.columns == u.columns)
         });
     cur.uniques = uniques;
-    cur.indexes.extend(as_index.into_iter().map(|u| orm_core::schema::IndexDef {
-        name: u.name,
-        columns: u.columns,
-        unique: true,
-    }));
+    cur.indexes
+        .extend(as_index.into_iter().map(|u| orm_core::schema::IndexDef {
+            name: u.name,
+            columns: u.columns,
+            unique: true,
+        }));
     // Removed or changed indexes and constraints go before the columns they may use.
     for index in &cur.indexes {
         if !target.indexes.contains(index) {

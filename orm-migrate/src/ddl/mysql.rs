@@ -20,13 +20,24 @@ pub fn render(op: &Operation, state: &SchemaState) -> Result<Vec<String>> {
     let d = MySql::MYSQL8;
     let q = |s: &str| d.quoted(s);
     let alter = |table: &str, rest: String| format!("ALTER TABLE {} {rest}", q(table));
-    let table_def = |name: &str| state.table(name).cloned().unwrap_or_else(|| TableDef::new(name));
+    let table_def = |name: &str| {
+        state
+            .table(name)
+            .cloned()
+            .unwrap_or_else(|| TableDef::new(name))
+    };
     Ok(match op {
-        CreateTable { table } => d.create_table_with_indexes(table, &|_| true),
+        CreateTable { table } => {
+            table.check_identifiers(&d)?;
+            d.create_table_with_indexes(table, &|_| true)
+        }
         DropTable { table } => vec![d.drop_table(&table.name)],
         RenameTable { from, to } => vec![format!("RENAME TABLE {} TO {}", q(from), q(to))],
         AddColumn { table, column } => {
-            vec![alter(table, format!("ADD COLUMN {}", d.column_definition(column)))]
+            vec![alter(
+                table,
+                format!("ADD COLUMN {}", d.column_definition(column)),
+            )]
         }
         DropColumn { table, column } => {
             vec![alter(table, format!("DROP COLUMN {}", q(&column.name)))]
@@ -40,15 +51,23 @@ pub fn render(op: &Operation, state: &SchemaState) -> Result<Vec<String>> {
             let current = state
                 .table(table)
                 .and_then(|t| t.columns.iter().find(|c| &c.name == column))
-                .ok_or_else(|| Error::invalid_op(op, format!("there is no column '{table}.{column}'")))?;
+                .ok_or_else(|| {
+                    Error::invalid_op(op, format!("there is no column '{table}.{column}'"))
+                })?;
             let mut new: ColumnDef = current.clone();
             new.ty = to.ty.clone();
             new.nullable = to.nullable;
             new.server_default = to.server_default.clone();
-            vec![alter(table, format!("MODIFY COLUMN {}", d.column_definition(&new)))]
+            vec![alter(
+                table,
+                format!("MODIFY COLUMN {}", d.column_definition(&new)),
+            )]
         }
         RenameColumn { table, from, to } => {
-            vec![alter(table, format!("RENAME COLUMN {} TO {}", q(from), q(to)))]
+            vec![alter(
+                table,
+                format!("RENAME COLUMN {} TO {}", q(from), q(to)),
+            )]
         }
         CreateIndex { table, index } => vec![d.create_index_on(&table_def(table), index)],
         DropIndex { table, index } => {
@@ -68,7 +87,9 @@ pub fn render(op: &Operation, state: &SchemaState) -> Result<Vec<String>> {
             parts.push(format!("DROP INDEX {}", q(&index.name)));
             // Added back by a statement of its own: MySQL cannot reuse the name in the same one.
             std::iter::once(alter(table, parts.join(", ")))
-                .chain(needs.map(|fk| alter(table, format!("ADD {}", d.foreign_key_constraint(fk)))))
+                .chain(
+                    needs.map(|fk| alter(table, format!("ADD {}", d.foreign_key_constraint(fk)))),
+                )
                 .collect()
         }
         AddUnique { table, unique } => {
@@ -86,7 +107,10 @@ pub fn render(op: &Operation, state: &SchemaState) -> Result<Vec<String>> {
         }
         DropUnique { table, unique } => vec![d.drop_index(table, &unique.name)],
         DropForeignKey { table, foreign_key } => {
-            vec![alter(table, format!("DROP FOREIGN KEY {}", q(&foreign_key.name)))]
+            vec![alter(
+                table,
+                format!("DROP FOREIGN KEY {}", q(&foreign_key.name)),
+            )]
         }
         DropCheck { table, check } => {
             vec![alter(table, format!("DROP CONSTRAINT {}", q(&check.name)))]
@@ -176,7 +200,10 @@ mod tests {
             from: "user".into(),
             to: "account".into(),
         };
-        assert_eq!(render(&rename, &state)?, ["RENAME TABLE `user` TO `account`"]);
+        assert_eq!(
+            render(&rename, &state)?,
+            ["RENAME TABLE `user` TO `account`"]
+        );
         Ok(())
     }
 }

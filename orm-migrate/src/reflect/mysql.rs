@@ -223,7 +223,10 @@ mod tests {
     fn types_read_back_as_the_dialect_wrote_them() {
         assert_eq!(column_type("bigint", "bigint(20)", 0), ColumnType::BigInt);
         assert_eq!(column_type("tinyint", "tinyint(1)", 0), ColumnType::Boolean);
-        assert_eq!(column_type("varchar", "varchar(64)", 64), ColumnType::Varchar(64));
+        assert_eq!(
+            column_type("varchar", "varchar(64)", 64),
+            ColumnType::Varchar(64)
+        );
         assert_eq!(column_type("longtext", "longtext", 0), ColumnType::Text);
         assert_eq!(
             column_type("datetime", "datetime(6)", 0),
@@ -239,14 +242,33 @@ mod tests {
     fn defaults_are_read_in_both_servers_spellings() {
         let text = ColumnType::Varchar(10);
         assert_eq!(default("NULL", &text, ""), None);
-        assert_eq!(default("'it''s'", &text, ""), Some(DefaultExpr::Text("it's".into())));
-        assert_eq!(default("'it\\'s \\\\'", &ColumnType::Text, ""), Some(DefaultExpr::Text("it's \\".into())));
-        assert_eq!(default("abc", &text, ""), Some(DefaultExpr::Text("abc".into())));
         assert_eq!(
-            default("current_timestamp(6)", &ColumnType::Custom("DATETIME(6)".into()), ""),
+            default("'it''s'", &text, ""),
+            Some(DefaultExpr::Text("it's".into()))
+        );
+        assert_eq!(
+            default("'it\\'s \\\\'", &ColumnType::Text, ""),
+            Some(DefaultExpr::Text("it's \\".into()))
+        );
+        assert_eq!(
+            default("abc", &text, ""),
+            Some(DefaultExpr::Text("abc".into()))
+        );
+        assert_eq!(
+            default(
+                "current_timestamp(6)",
+                &ColumnType::Custom("DATETIME(6)".into()),
+                ""
+            ),
             Some(DefaultExpr::CurrentTimestamp)
         );
-        assert_eq!(default("1", &ColumnType::Boolean, ""), Some(DefaultExpr::Bool(true)));
-        assert_eq!(default("7", &ColumnType::BigInt, ""), Some(DefaultExpr::Integer(7)));
+        assert_eq!(
+            default("1", &ColumnType::Boolean, ""),
+            Some(DefaultExpr::Bool(true))
+        );
+        assert_eq!(
+            default("7", &ColumnType::BigInt, ""),
+            Some(DefaultExpr::Integer(7))
+        );
     }
 }

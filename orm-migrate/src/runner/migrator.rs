@@ -117,7 +117,13 @@ impl<'a> Migrator<'a> {
         let result = lock(&mut conn, backend)
             .and_then(|()| version::read(&mut conn))
             .and_then(|current| version::update(&mut conn, &current, &rows))
-            .and_then(|()| if in_place { progress::clear(&mut conn) } else { Ok(()) });
+            .and_then(|()| {
+                if in_place {
+                    progress::clear(&mut conn)
+                } else {
+                    Ok(())
+                }
+            });
         match result {
             Ok(()) => conn.commit()?,
             Err(e) => {
@@ -352,7 +358,11 @@ impl Direction {
 /// Takes a lock held by the connection, failing clearly when another migrator keeps it.
 fn take_session_lock(conn: &mut Connection, take: &str) -> Result<()> {
     let rows = conn.query(take, &[])?.rows;
-    match rows.first().and_then(|r| r.first()).and_then(|v| v.as_i64()) {
+    match rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(|v| v.as_i64())
+    {
         Some(1) => Ok(()),
         _ => Err(Error::Unsupported(
             "another migrator has held the migration lock for 60 s; try again when it is done"

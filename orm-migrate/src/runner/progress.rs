@@ -40,7 +40,10 @@ pub(crate) fn read(conn: &mut Connection) -> Result<Option<Progress>> {
     Ok(rows.rows.into_iter().next().map(|r| Progress {
         revision: text(&r[0]),
         direction: text(&r[1]),
-        applied: r[2].as_i64().and_then(|n| usize::try_from(n).ok()).unwrap_or(0),
+        applied: r[2]
+            .as_i64()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0),
     }))
 }
 

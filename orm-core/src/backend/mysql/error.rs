@@ -196,7 +196,10 @@ mod tests {
     fn duplicate_keys_name_the_key_and_on_mysql_8_the_table() {
         let v = violation(1062, "Duplicate entry 'a@b.c' for key 'uq_user_email'").unwrap();
         assert_eq!(v.kind, ConstraintKind::Unique);
-        assert_eq!((v.table, v.constraint.as_deref()), (None, Some("uq_user_email")));
+        assert_eq!(
+            (v.table, v.constraint.as_deref()),
+            (None, Some("uq_user_email"))
+        );
         let v = violation(1062, "Duplicate entry 'it's' for key 'user.uq_user_email'").unwrap();
         assert_eq!(v.table.as_deref(), Some("user"));
         assert_eq!(v.constraint.as_deref(), Some("uq_user_email"));
@@ -219,7 +222,10 @@ mod tests {
     fn the_table_is_read_from_the_statement() {
         for (sql, table) in [
             ("INSERT INTO `user` (`a`) VALUES (?)", Some("user")),
-            ("insert ignore into \"my table\"(a) values (1)", Some("my table")),
+            (
+                "insert ignore into \"my table\"(a) values (1)",
+                Some("my table"),
+            ),
             ("UPDATE `db`.`t` SET a = 1", Some("t")),
             ("DELETE FROM `we``ird` WHERE 1", Some("we`ird")),
             ("SELECT 1", None),
@@ -231,8 +237,15 @@ mod tests {
     #[test]
     fn not_null_and_check_violations() {
         let v = violation(1048, "Column 'email' cannot be null").unwrap();
-        assert_eq!((v.kind, v.columns.as_slice()), (ConstraintKind::NotNull, &["email".to_owned()][..]));
-        let v = violation(4025, "CONSTRAINT `ck_student_age` failed for `test`.`student`").unwrap();
+        assert_eq!(
+            (v.kind, v.columns.as_slice()),
+            (ConstraintKind::NotNull, &["email".to_owned()][..])
+        );
+        let v = violation(
+            4025,
+            "CONSTRAINT `ck_student_age` failed for `test`.`student`",
+        )
+        .unwrap();
         assert_eq!(v.constraint.as_deref(), Some("ck_student_age"));
         assert_eq!(v.table.as_deref(), Some("student"));
         let v = violation(3819, "Check constraint 'ck_student_age' is violated.").unwrap();

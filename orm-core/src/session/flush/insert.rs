@@ -140,7 +140,15 @@ fn insert_group(
         } else {
             conn.execute(text, &params)?;
             let step = consecutive.unwrap_or(1);
-            read_back(conn, dialect, table, &returning, (autoinc, step), &pk, &mut chunk)?;
+            read_back(
+                conn,
+                dialect,
+                table,
+                &returning,
+                (autoinc, step),
+                &pk,
+                &mut chunk,
+            )?;
         }
         for (id, values) in chunk {
             let e = entry(entries, id)?;
