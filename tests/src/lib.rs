@@ -186,6 +186,15 @@ pub fn with_database(url: &str, database: &str) -> String {
     format!("{head}{host}/{database}{query}")
 }
 
+/// [`mysql_with`] without builder options.
+///
+/// # Panics
+///
+/// As [`mysql_with`].
+pub fn mysql() -> Option<MySqlDb> {
+    mysql_with(|b| b)
+}
+
 /// A MySQL engine in a fresh database, with the capabilities the server has, or `None` (with a note)
 /// when [`MYSQL_URL_VAR`] is unset.
 ///

@@ -106,3 +106,21 @@ fn postgres_altered_by_the_same_engine() -> TestResult {
     };
     altered_by_the_same_engine(&db.engine)
 }
+
+#[test]
+fn mysql_altered_by_another_engine() -> TestResult {
+    let Some(db) = tests::mysql() else {
+        return Ok(());
+    };
+    let url = std::env::var(tests::MYSQL_URL_VAR)?;
+    let other = Engine::connect(&tests::with_database(&url, db.database()))?;
+    altered_by_another_engine(&db.engine, &other)
+}
+
+#[test]
+fn mysql_altered_by_the_same_engine() -> TestResult {
+    let Some(db) = tests::mysql() else {
+        return Ok(());
+    };
+    altered_by_the_same_engine(&db.engine)
+}

@@ -97,6 +97,12 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
         false
     }
 
+    /// Whether the flush may update many rows in one `UPDATE t JOIN (SELECT ... UNION ALL SELECT
+    /// ...) AS v ON ... SET ...` statement (MySQL's multi-table UPDATE).
+    fn supports_update_join(&self) -> bool {
+        false
+    }
+
     /// Whether `ILIKE` exists; without it a case-insensitive match is `lower(a) LIKE lower(b)`.
     fn supports_ilike(&self) -> bool {
         false

@@ -135,6 +135,10 @@ impl Dialect for MySql {
         Some(" LIMIT 18446744073709551615")
     }
 
+    fn supports_update_join(&self) -> bool {
+        true
+    }
+
     fn supports_nulls_order(&self) -> bool {
         false
     }

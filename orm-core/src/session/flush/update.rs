@@ -166,6 +166,8 @@ pub(super) fn update_rows(
     for group in &groups {
         if dialect.supports_update_from_values() && !dialect.is_embedded() && group.rows() > 1 {
             update_batched(conn, dialect, group)?;
+        } else if dialect.supports_update_join() && group.rows() > 1 {
+            update_joined(conn, dialect, group)?;
         } else {
             update_each(conn, dialect, group)?;
         }
@@ -248,6 +250,60 @@ fn update_batched(conn: &mut Connection, dialect: &'static dyn Dialect, g: &Grou
             w.qualified(&table.name, &table.columns[i].name)
                 .push(" = \"v\".")
                 .ident(&names[set_len + n]);
+        }
+        let (sql, params) = w.finish();
+        let rows = chunk.len() / width;
+        if conn.execute(&sql, &params)? != rows as u64 {
+            let first_row = chunk_no * per_statement;
+            let keys: Vec<&[Value]> = (first_row..first_row + rows).map(|n| g.key(n)).collect();
+            let n = find_stale(conn, dialect, table, g.pk, g.version, &keys)?;
+            return Err(stale_key(table, g.pk, g.version, keys[n]));
+        }
+    }
+    Ok(())
+}
+
+/// MySQL: many rows per `UPDATE t JOIN (SELECT ? AS v0, ... UNION ALL SELECT ?, ...) AS v ON
+/// t.k = v.k SET t.c = v.c`, the form of a batched UPDATE that MySQL 8 and MariaDB both take (a
+/// multi-table UPDATE, with a derived table of the new values; MySQL has no `UPDATE ... FROM`).
+/// The connection counts matched rows, so a stale row shows as a short count.
+fn update_joined(conn: &mut Connection, dialect: &'static dyn Dialect, g: &Group) -> Result<()> {
+    let table = g.table;
+    let (set_len, width) = (g.changed.len(), g.width());
+    let names: Vec<String> = (0..width).map(|n| format!("v{n}")).collect();
+    let per_statement = (dialect.max_params() / width).clamp(1, MAX_ROWS_PER_STATEMENT);
+    for (chunk_no, chunk) in g.params.chunks(width * per_statement).enumerate() {
+        let mut w = SqlWriter::new(dialect);
+        w.push("UPDATE ").ident(&table.name).push(" JOIN (");
+        for (r, row) in chunk.chunks(width).enumerate() {
+            w.push(if r == 0 { "SELECT " } else { " UNION ALL SELECT " });
+            for (n, v) in row.iter().enumerate() {
+                if n > 0 {
+                    w.push(", ");
+                }
+                w.param(v.clone());
+                if r == 0 {
+                    w.push(" AS ").ident(&names[n]);
+                }
+            }
+        }
+        w.push(") AS ").ident("v").push(" ON ");
+        for (n, &i) in g.pk.iter().chain(g.version.as_ref()).enumerate() {
+            if n > 0 {
+                w.push(" AND ");
+            }
+            w.qualified(&table.name, &table.columns[i].name)
+                .push(" = ")
+                .qualified("v", &names[set_len + n]);
+        }
+        w.push(" SET ");
+        for (n, &i) in g.changed.iter().enumerate() {
+            if n > 0 {
+                w.push(", ");
+            }
+            w.qualified(&table.name, &table.columns[i].name)
+                .push(" = ")
+                .qualified("v", &names[n]);
         }
         let (sql, params) = w.finish();
         let rows = chunk.len() / width;
