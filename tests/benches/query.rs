@@ -1,8 +1,8 @@
 //! The ORM against the raw driver, in one run: loading 100k rows into objects, and 10k gets by
 //! primary key (each in a fresh session). Prints the times and the ratios; goals ≤ 1.15× and ≤ 1.3×.
 //!
-//! `cargo bench -p tests --bench query` (in-memory SQLite; PostgreSQL too when `TEST_POSTGRES_URL` is
-//! set).
+//! `cargo bench -p tests --bench query` (in-memory SQLite; PostgreSQL and MariaDB too when
+//! `TEST_POSTGRES_URL` and `TEST_MYSQL_URL` are set).
 
 use std::time::Duration;
 
@@ -226,6 +226,47 @@ fn postgres() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+fn mysql() -> Result<(), Box<dyn std::error::Error>> {
+    use mysql::prelude::Queryable;
+    let Ok(url) = std::env::var(tests::MYSQL_URL_VAR) else {
+        println!("mysql: skipped ({} is not set)", tests::MYSQL_URL_VAR);
+        return Ok(());
+    };
+    let db = tests::mysql().ok_or("no mysql")?;
+    fill(&db.engine)?;
+    let opts = mysql::Opts::from_url(&tests::with_database(&url, db.database()))?;
+    let mut raw = mysql::Conn::new(opts)?;
+    // The same session settings the engine's connections have (ANSI_QUOTES for the shared text).
+    raw.query_drop("SET sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')")?;
+    let all = raw.prep(SELECT_ALL)?;
+    let one = raw.prep(format!("{SELECT_ALL} WHERE \"id\" = ?"))?;
+    type Tuple = (i64, String, String, i64, Option<String>);
+    let map = |(id, name, email, score, note): Tuple| row(id, name, email, score, note);
+    let raw_load = tests::fastest_of(RUNS, || {
+        let rows: Vec<BenchRow> = raw.exec_map(&all, (), map).expect("query");
+        rows.len()
+    });
+    let raw_get = tests::fastest_of(RUNS, || {
+        (1..=GETS)
+            .filter(|id| {
+                raw.exec_first::<Tuple, _, _>(&one, (id,))
+                    .expect("get")
+                    .map(map)
+                    .is_some()
+            })
+            .count()
+    });
+    let orm_load_t = tests::fastest_of(RUNS, || orm_load(&db.engine));
+    let orm_get_t = tests::fastest_of(RUNS, || orm_gets(&db.engine));
+    report("mariadb", orm_load_t, raw_load, orm_get_t, raw_get);
+    let conn_load = tests::fastest_of(RUNS, || connection_load(&db.engine));
+    println!(
+        "mariadb: load {ROWS} rows through the engine's connection (no session): {conn_load:?}, ratio {:.2}x",
+        ratio(conn_load, raw_load)
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `cargo test --benches` runs this binary with `--bench` absent: keep that cheap.
     if !std::env::args().any(|a| a == "--bench") {
@@ -233,5 +274,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     sqlite()?;
-    postgres()
+    postgres()?;
+    mysql()
 }

@@ -1,8 +1,10 @@
 //! The session's flush against the raw drivers doing the same work, in one run, as ratios:
 //! 100k new objects inserted with their ids read back, 100k dirty objects updated, 100k deleted.
 //!
-//! `cargo bench -p tests --bench session` (in-memory SQLite; PostgreSQL too when TEST_POSTGRES_URL is
-//! set). Raw SQLite is a single-row prepared statement per row in one transaction; raw PostgreSQL is
+//! `cargo bench -p tests --bench session` (in-memory SQLite; PostgreSQL and MariaDB too when
+//! TEST_POSTGRES_URL and TEST_MYSQL_URL are set). Raw MariaDB is multi-row VALUES with the keys
+//! counted from LAST_INSERT_ID() (inserts), UPDATE ... JOIN a derived table of the new values
+//! (updates) and DELETE ... IN (...) (deletes), 1000 rows per statement, in one transaction. Raw SQLite is a single-row prepared statement per row in one transaction; raw PostgreSQL is
 //! multi-row VALUES (inserts), UPDATE ... FROM (VALUES ...) (updates) and DELETE ... IN (...) (deletes),
 //! 1000 rows per statement, in one transaction.
 
@@ -208,6 +210,104 @@ fn postgres_raw_round(client: &mut postgres::Client) -> Times {
     t
 }
 
+fn mysql_raw_round(conn: &mut mysql::Conn) -> Times {
+    use mysql::prelude::Queryable;
+    let mut t = Times::default();
+    let mut data = items();
+    let start = Instant::now();
+    conn.query_drop("START TRANSACTION").expect("begin");
+    for chunk in data.chunks_mut(BATCH) {
+        let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!("INSERT INTO item (name, qty, price) VALUES {values}");
+        let params: Vec<mysql::Value> = chunk
+            .iter()
+            .flat_map(|it| [it.name.clone().into(), it.qty.into(), it.price.into()])
+            .collect();
+        conn.exec_drop(&sql, params).expect("insert");
+        // One multi-row INSERT's keys are consecutive (innodb_autoinc_lock_mode 1).
+        let first = conn.last_insert_id() as i64;
+        for (n, it) in chunk.iter_mut().enumerate() {
+            it.id = Some(first + n as i64);
+        }
+    }
+    conn.query_drop("COMMIT").expect("commit");
+    t.insert = start.elapsed();
+    let start = Instant::now();
+    conn.query_drop("START TRANSACTION").expect("begin");
+    for chunk in data.chunks_mut(BATCH) {
+        for it in chunk.iter_mut() {
+            it.qty += 1;
+            it.name.push('!');
+        }
+        let rows = std::iter::once("SELECT ? AS id, ? AS name, ? AS qty")
+            .chain(std::iter::repeat_n("SELECT ?, ?, ?", chunk.len() - 1))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let sql = format!(
+            "UPDATE item JOIN ({rows}) AS v ON item.id = v.id SET item.name = v.name, item.qty = v.qty"
+        );
+        let params: Vec<mysql::Value> = chunk
+            .iter()
+            .flat_map(|it| [it.id.into(), it.name.clone().into(), it.qty.into()])
+            .collect();
+        conn.exec_drop(&sql, params).expect("update");
+        assert_eq!(conn.affected_rows(), chunk.len() as u64);
+    }
+    conn.query_drop("COMMIT").expect("commit");
+    t.update = start.elapsed();
+    let start = Instant::now();
+    conn.query_drop("START TRANSACTION").expect("begin");
+    for chunk in data.chunks(BATCH) {
+        let sql = format!(
+            "DELETE FROM item WHERE id IN ({})",
+            vec!["?"; chunk.len()].join(", ")
+        );
+        let params: Vec<mysql::Value> = chunk.iter().map(|it| it.id.into()).collect();
+        conn.exec_drop(&sql, params).expect("delete");
+        assert_eq!(conn.affected_rows(), chunk.len() as u64);
+    }
+    conn.query_drop("COMMIT").expect("commit");
+    t.delete = start.elapsed();
+    t
+}
+
+/// MariaDB, in databases of their own for the two sides; the ORM with the server's own
+/// capabilities (INSERT ... RETURNING) and with MySQL 8's (keys from the connection).
+fn mysql_bench(create: &str) {
+    use mysql::prelude::Queryable;
+    let Ok(url) = std::env::var(tests::MYSQL_URL_VAR) else {
+        println!("\nmariadb: skipped (set {})", tests::MYSQL_URL_VAR);
+        return;
+    };
+    for (label, options) in [
+        ("mariadb", None),
+        ("mariadb as mysql 8", Some(orm_core::dialect::MySql::MYSQL8)),
+    ] {
+        let db = tests::mysql_with(|b| match options {
+            Some(d) => b.mysql_dialect(d),
+            None => b,
+        })
+        .expect("mysql");
+        db.engine.create_all().expect("create");
+        let raw_db = tests::mysql().expect("mysql");
+        let opts =
+            mysql::Opts::from_url(&tests::with_database(&url, raw_db.database())).expect("url");
+        let mut raw = mysql::Conn::new(opts).expect("connect");
+        raw.query_drop(create.replace(
+            "INTEGER NOT NULL PRIMARY KEY",
+            "BIGINT AUTO_INCREMENT PRIMARY KEY",
+        ))
+        .expect("create");
+        let mut orm_times = Vec::new();
+        let mut raw_times = Vec::new();
+        for _ in 0..ROUNDS {
+            orm_times.push(orm_round(&db.engine));
+            raw_times.push(mysql_raw_round(&mut raw));
+        }
+        report(label, &best(orm_times), &best(raw_times));
+    }
+}
+
 fn best(rounds: impl IntoIterator<Item = Times>) -> Times {
     rounds.into_iter().fold(
         Times {
@@ -259,6 +359,7 @@ fn main() {
     }
     report("sqlite (in memory)", &best(orm_times), &best(raw_times));
 
+    mysql_bench(create);
     let Ok(url) = std::env::var("TEST_POSTGRES_URL") else {
         println!("\npostgresql: skipped (set TEST_POSTGRES_URL)");
         return;

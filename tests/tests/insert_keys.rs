@@ -78,8 +78,16 @@ fn check_keys(engine: &Engine, returning: bool) -> tests::TestResult {
     }
     let inserts: Vec<&String> = sql.iter().filter(|s| s.starts_with("INSERT")).collect();
     if returning {
+        // Where the connection reports consecutive keys, only a table with server defaults to read
+        // back (author) needs RETURNING.
         assert!(
-            inserts.iter().all(|s| s.contains("RETURNING")),
+            inserts
+                .iter()
+                .all(|s| s.contains("RETURNING") || (consecutive && s.contains("book"))),
+            "{inserts:?}"
+        );
+        assert!(
+            inserts.iter().any(|s| s.contains("RETURNING")),
             "{inserts:?}"
         );
         assert_eq!(

