@@ -245,6 +245,18 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
         out
     }
 
+    /// The columns of a key (primary, unique, index) of `table`, quoted and comma-separated; a
+    /// dialect that cannot index some types whole adds a prefix length (MySQL).
+    fn key_columns(&self, table: &TableDef, columns: &[String]) -> String {
+        let _ = table;
+        self.quoted_list(columns)
+    }
+
+    /// What follows the closing parenthesis of `CREATE TABLE` (MySQL: engine and collation).
+    fn create_table_options(&self) -> &'static str {
+        ""
+    }
+
     /// The definition of one column inside CREATE TABLE or ADD COLUMN.
     fn column_definition(&self, column: &ColumnDef) -> String {
         let mut out = self.quoted(&column.name);
@@ -313,10 +325,16 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
         if !table.primary_key.is_empty() {
             parts.push(format!(
                 "PRIMARY KEY ({})",
-                self.quoted_list(&table.primary_key)
+                self.key_columns(table, &table.primary_key)
             ));
         }
-        parts.extend(table.uniques.iter().map(|u| self.unique_constraint(u)));
+        parts.extend(table.uniques.iter().map(|u| {
+            format!(
+                "CONSTRAINT {} UNIQUE ({})",
+                self.quoted(&u.name),
+                self.key_columns(table, &u.columns)
+            )
+        }));
         parts.extend(
             table
                 .foreign_keys
@@ -326,9 +344,10 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
         );
         parts.extend(table.checks.iter().map(|c| self.check_constraint(c)));
         format!(
-            "CREATE TABLE {} (\n\t{}\n)",
+            "CREATE TABLE {} (\n\t{}\n){}",
             self.quoted(&table.name),
-            parts.join(",\n\t")
+            parts.join(",\n\t"),
+            self.create_table_options()
         )
     }
 
@@ -345,6 +364,17 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
             self.quoted(&index.name),
             self.quoted(table),
             self.quoted_list(&index.columns)
+        )
+    }
+
+    /// `CREATE [UNIQUE] INDEX` on `table`, whose definition the dialect may need (key prefixes).
+    fn create_index_on(&self, table: &TableDef, index: &IndexDef) -> String {
+        format!(
+            "CREATE {}INDEX {} ON {} ({})",
+            if index.unique { "UNIQUE " } else { "" },
+            self.quoted(&index.name),
+            self.quoted(&table.name),
+            self.key_columns(table, &index.columns)
         )
     }
 
@@ -382,12 +412,7 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
         inline_fk: &dyn Fn(&ForeignKeyDef) -> bool,
     ) -> Vec<String> {
         std::iter::once(self.create_table(table, inline_fk))
-            .chain(
-                table
-                    .indexes
-                    .iter()
-                    .map(|i| self.create_index(&table.name, i)),
-            )
+            .chain(table.indexes.iter().map(|i| self.create_index_on(table, i)))
             .collect()
     }
 }

@@ -13,7 +13,7 @@
 use std::fmt::Write as _;
 
 use super::{Dialect, DialectKind};
-use crate::schema::{ColumnDef, ColumnType, DefaultExpr, ForeignKeyDef, IndexDef, TableDef};
+use crate::schema::{ColumnDef, ColumnType, DefaultExpr, TableDef};
 use crate::value::Value;
 
 /// The MySQL family: MySQL 8 and MariaDB 10.5+, which differ in what they can return.
@@ -42,41 +42,6 @@ pub(crate) static MARIADB: MySql = MySql::MARIADB;
 /// The length of an index prefix on a TEXT or BLOB column, which MySQL cannot index whole: 768
 /// characters of four bytes fill InnoDB's 3072-byte key limit.
 const KEY_PREFIX: u32 = 768;
-
-impl MySql {
-    /// A key column, with a prefix length where its type is TEXT or BLOB.
-    fn key_part(&self, table: Option<&TableDef>, column: &str, out: &mut String) {
-        self.quote_ident(column, out);
-        let long = table
-            .and_then(|t| t.columns.iter().find(|c| c.name == column))
-            .is_some_and(|c| matches!(c.ty, ColumnType::Text | ColumnType::Blob));
-        if long {
-            let _ = write!(out, "({KEY_PREFIX})");
-        }
-    }
-
-    fn key_parts(&self, table: Option<&TableDef>, columns: &[String]) -> String {
-        let mut out = String::new();
-        for (i, c) in columns.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            self.key_part(table, c, &mut out);
-        }
-        out
-    }
-
-    /// `CREATE [UNIQUE] INDEX`, with prefixes on the long columns of `table`.
-    pub fn create_index_on(&self, table: &TableDef, index: &IndexDef) -> String {
-        format!(
-            "CREATE {}INDEX {} ON {} ({})",
-            if index.unique { "UNIQUE " } else { "" },
-            self.quoted(&index.name),
-            self.quoted(&table.name),
-            self.key_parts(Some(table), &index.columns)
-        )
-    }
-}
 
 impl Dialect for MySql {
     fn kind(&self) -> DialectKind {
@@ -221,48 +186,28 @@ impl Dialect for MySql {
         }
     }
 
-    fn create_table(&self, table: &TableDef, inline_fk: &dyn Fn(&ForeignKeyDef) -> bool) -> String {
-        let mut parts: Vec<String> = table
-            .columns
-            .iter()
-            .map(|c| self.column_definition(c))
-            .collect();
-        if !table.primary_key.is_empty() {
-            parts.push(format!(
-                "PRIMARY KEY ({})",
-                self.key_parts(Some(table), &table.primary_key)
-            ));
-        }
-        parts.extend(table.uniques.iter().map(|u| {
-            format!(
-                "CONSTRAINT {} UNIQUE ({})",
-                self.quoted(&u.name),
-                self.key_parts(Some(table), &u.columns)
-            )
-        }));
-        parts.extend(
-            table
-                .foreign_keys
+    /// A TEXT or BLOB column cannot be indexed whole: it takes a prefix.
+    fn key_columns(&self, table: &TableDef, columns: &[String]) -> String {
+        let mut out = String::new();
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            self.quote_ident(column, &mut out);
+            let long = table
+                .columns
                 .iter()
-                .filter(|fk| inline_fk(fk))
-                .map(|fk| self.foreign_key_constraint(fk)),
-        );
-        parts.extend(table.checks.iter().map(|c| self.check_constraint(c)));
-        format!(
-            "CREATE TABLE {} (\n\t{}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-            self.quoted(&table.name),
-            parts.join(",\n\t")
-        )
+                .find(|c| &c.name == column)
+                .is_some_and(|c| matches!(c.ty, ColumnType::Text | ColumnType::Blob));
+            if long {
+                let _ = write!(out, "({KEY_PREFIX})");
+            }
+        }
+        out
     }
 
-    fn create_table_with_indexes(
-        &self,
-        table: &TableDef,
-        inline_fk: &dyn Fn(&ForeignKeyDef) -> bool,
-    ) -> Vec<String> {
-        std::iter::once(self.create_table(table, inline_fk))
-            .chain(table.indexes.iter().map(|i| self.create_index_on(table, i)))
-            .collect()
+    fn create_table_options(&self) -> &'static str {
+        " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
     }
 
     /// Index names are scoped to their table.
@@ -292,7 +237,7 @@ impl Dialect for MySql {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{FkAction, UniqueDef};
+    use crate::schema::{FkAction, ForeignKeyDef, IndexDef, UniqueDef};
 
     fn post() -> TableDef {
         let mut t = TableDef::new("post");

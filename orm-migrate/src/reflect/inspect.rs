@@ -35,6 +35,22 @@ pub fn is_internal_table(name: &str) -> bool {
         || name.starts_with(TMP_PREFIX)
 }
 
+/// Every table `list` (a query of table names) names, but the tool's own, read by `table`.
+pub(crate) fn reflect_each(
+    conn: &mut Connection,
+    list: &str,
+    table: fn(&mut Connection, &str) -> Result<TableDef>,
+) -> Result<Vec<TableDef>> {
+    let rows = conn.query(list, &[])?;
+    let mut tables = Vec::new();
+    for row in rows.rows {
+        if let Some(name) = text(&row[0]).filter(|n| !is_internal_table(n)) {
+            tables.push(table(conn, &name)?);
+        }
+    }
+    Ok(tables)
+}
+
 /// A server default as the database reports it (`CURRENT_TIMESTAMP`, `now()`, `'x'::text`, `0`,
 /// `true`) back to a [`DefaultExpr`], reading 0/1 as booleans for a BOOLEAN column.
 ///

@@ -12,7 +12,7 @@ use orm_core::schema::{
 use orm_core::value::Value;
 use orm_core::Connection;
 
-use super::inspect::{int, is_internal_table, parse_default, text};
+use super::inspect::{int, parse_default, text};
 use crate::error::Result;
 
 const TABLES: &str = "SELECT CAST(table_name AS CHAR) FROM information_schema.tables \
@@ -53,14 +53,7 @@ const CHECKS: &str = "SELECT CAST(tc.constraint_name AS CHAR), CAST(cc.check_cla
 ///
 /// A database error.
 pub fn reflect(conn: &mut Connection) -> Result<Vec<TableDef>> {
-    let rows = conn.query(TABLES, &[])?;
-    let mut tables = Vec::new();
-    for row in rows.rows {
-        if let Some(name) = text(&row[0]).filter(|n| !is_internal_table(n)) {
-            tables.push(table(conn, &name)?);
-        }
-    }
-    Ok(tables)
+    super::inspect::reflect_each(conn, TABLES, table)
 }
 
 fn table(conn: &mut Connection, name: &str) -> Result<TableDef> {

@@ -7,7 +7,7 @@ use orm_core::schema::{
 use orm_core::value::Value;
 use orm_core::Connection;
 
-use super::inspect::{boolean, is_internal_table, names, parse_default, text};
+use super::inspect::{boolean, names, parse_default, text};
 use crate::error::Result;
 use crate::ops::parse_column_type;
 
@@ -58,14 +58,7 @@ const INDEXES: &str = "SELECT i.relname::text, ix.indisunique, \
 ///
 /// A database error.
 pub fn reflect(conn: &mut Connection) -> Result<Vec<TableDef>> {
-    let rows = conn.query(TABLES, &[])?;
-    let mut tables = Vec::new();
-    for row in rows.rows {
-        if let Some(name) = text(&row[0]).filter(|n| !is_internal_table(n)) {
-            tables.push(table(conn, &name)?);
-        }
-    }
-    Ok(tables)
+    super::inspect::reflect_each(conn, TABLES, table)
 }
 
 fn table(conn: &mut Connection, name: &str) -> Result<TableDef> {
