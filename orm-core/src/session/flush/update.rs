@@ -253,12 +253,8 @@ fn update_batched(conn: &mut Connection, dialect: &'static dyn Dialect, g: &Grou
         }
         let (sql, params) = w.finish();
         let rows = chunk.len() / width;
-        if conn.execute(&sql, &params)? != rows as u64 {
-            let first_row = chunk_no * per_statement;
-            let keys: Vec<&[Value]> = (first_row..first_row + rows).map(|n| g.key(n)).collect();
-            let n = find_stale(conn, dialect, table, g.pk, g.version, &keys)?;
-            return Err(stale_key(table, g.pk, g.version, keys[n]));
-        }
+        let matched = conn.execute(&sql, &params)?;
+        check_matched(conn, dialect, g, chunk_no * per_statement, rows, matched)?;
     }
     Ok(())
 }
@@ -311,12 +307,26 @@ fn update_joined(conn: &mut Connection, dialect: &'static dyn Dialect, g: &Group
         }
         let (sql, params) = w.finish();
         let rows = chunk.len() / width;
-        if conn.execute(&sql, &params)? != rows as u64 {
-            let first_row = chunk_no * per_statement;
-            let keys: Vec<&[Value]> = (first_row..first_row + rows).map(|n| g.key(n)).collect();
-            let n = find_stale(conn, dialect, table, g.pk, g.version, &keys)?;
-            return Err(stale_key(table, g.pk, g.version, keys[n]));
-        }
+        let matched = conn.execute(&sql, &params)?;
+        check_matched(conn, dialect, g, chunk_no * per_statement, rows, matched)?;
     }
     Ok(())
+}
+
+/// A batched UPDATE of `rows` rows from `first_row` that matched fewer: the first row whose key (or
+/// version) no longer matches is the stale one.
+fn check_matched(
+    conn: &mut Connection,
+    dialect: &'static dyn Dialect,
+    g: &Group,
+    first_row: usize,
+    rows: usize,
+    matched: u64,
+) -> Result<()> {
+    if matched == rows as u64 {
+        return Ok(());
+    }
+    let keys: Vec<&[Value]> = (first_row..first_row + rows).map(|n| g.key(n)).collect();
+    let n = find_stale(conn, dialect, g.table, g.pk, g.version, &keys)?;
+    Err(stale_key(g.table, g.pk, g.version, keys[n]))
 }
