@@ -241,6 +241,29 @@ fn a_terminated_postgres_connection_is_reported_and_replaced() -> tests::TestRes
 }
 
 #[test]
+fn a_killed_mysql_connection_is_reported_and_replaced() -> tests::TestResult {
+    let Some(db) = tests::mysql() else {
+        return Ok(());
+    };
+    let mut victim = db.engine.connection()?;
+    victim.query("SELECT 1", &[])?;
+    let id = victim.query("SELECT CONNECTION_ID()", &[])?.rows[0][0]
+        .as_i64()
+        .ok_or("an id")?;
+    db.engine
+        .connection()?
+        .execute("KILL CONNECTION ?", &[Value::I64(id)])?;
+    let err = victim.query("SELECT 1", &[]).unwrap_err();
+    assert!(err.is_connection_lost(), "{err:?}");
+    drop(victim);
+    // The broken connection is not handed out again.
+    for _ in 0..5 {
+        db.engine.connection()?.query("SELECT 1", &[])?;
+    }
+    Ok(())
+}
+
+#[test]
 fn engines_are_send_sync_clone() {
     fn check<T: Send + Sync + Clone>() {}
     check::<Engine>();
