@@ -80,6 +80,25 @@ db_test!(fn bulk_delete_takes_objects_out_of_the_identity_map(engine) {
     Ok(())
 });
 
+db_test!(fn upsert_skipping_conflicts_returns_only_the_rows_it_inserted(engine) {
+    let mut s = setup(engine)?;
+    let names = ["bob", "eve", "dan", "fay", "ann", "gus"];
+    let rows = s.upsert(
+        insert_many(names.iter().map(|n| account(n, 99))).on_conflict_do_nothing(Account::name),
+    )?;
+    let mut inserted: Vec<String> = rows.iter().map(|a| a.read().name.clone()).collect();
+    inserted.sort();
+    assert_eq!(inserted, ["eve", "fay", "gus"]);
+    assert!(rows.iter().all(|a| a.read().balance == 99 && a.read().id.is_some()));
+    s.commit()?;
+    let balances: Vec<(String, i64)> = engine
+        .session()
+        .all(select_columns((Account::name, Account::balance)).order_by(Account::name))?;
+    assert_eq!(balances.len(), 7);
+    assert_eq!(balances[1], ("bob".to_owned(), 20), "an existing row is left alone");
+    Ok(())
+});
+
 db_test!(fn upsert_inserts_updates_or_skips(engine) {
     let mut s = setup(engine)?;
     let ann = s.one(select::<Account>().filter(Account::name.eq("ann")))?;

@@ -164,6 +164,46 @@ pub(crate) fn select_by_keys<M: Model>(
     w.finish()
 }
 
+/// `SELECT v.n FROM (SELECT 0 AS n, ? AS k0 ... UNION ALL ...) AS v JOIN t ON t.a = v.k0 ...
+/// FOR UPDATE`: the positions of the `keys` (values of the `key` columns) that a row of the table
+/// holds already, compared by the database itself (its collation decides what a duplicate is), and
+/// locked so that no other transaction inserts them meanwhile.
+pub(crate) fn existing_keys<M: Model>(
+    dialect: &'static dyn Dialect,
+    key: &[&'static str],
+    keys: &[Vec<Value>],
+) -> (String, Vec<Value>) {
+    let names: Vec<String> = std::iter::once("n".to_owned())
+        .chain((0..key.len()).map(|k| format!("k{k}")))
+        .collect();
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let rows: Vec<Value> = keys
+        .iter()
+        .enumerate()
+        .flat_map(|(n, values)| std::iter::once(Value::I64(n as i64)).chain(values.iter().cloned()))
+        .collect();
+    let mut w = SqlWriter::new(dialect);
+    w.push("SELECT ")
+        .qualified("v", "n")
+        .push(" FROM (")
+        .union_rows(&name_refs, &rows)
+        .push(") AS ")
+        .ident("v")
+        .push(" JOIN ")
+        .ident(M::TABLE_NAME)
+        .push(" ON ");
+    for (k, column) in key.iter().enumerate() {
+        if k > 0 {
+            w.push(" AND ");
+        }
+        w.qualified(M::TABLE_NAME, column)
+            .push(" = ")
+            .qualified("v", name_refs[k + 1]);
+    }
+    w.push(" FOR UPDATE");
+    w.finish()
+}
+
 pub(crate) fn write_where(filters: &[Node], w: &mut SqlWriter) {
     match filters {
         [] => {}

@@ -62,6 +62,29 @@ impl SqlWriter {
         self
     }
 
+    /// Rows of values as the body of a derived table, `SELECT ? AS "c0", ? AS "c1" UNION ALL
+    /// SELECT ?, ? ...`, the form every database takes (MySQL's `VALUES` has no column names):
+    /// `rows` holds `names.len()` values per row.
+    pub fn union_rows(&mut self, names: &[&str], rows: &[Value]) -> &mut Self {
+        for (r, row) in rows.chunks(names.len().max(1)).enumerate() {
+            self.push(if r == 0 {
+                "SELECT "
+            } else {
+                " UNION ALL SELECT "
+            });
+            for (n, v) in row.iter().enumerate() {
+                if n > 0 {
+                    self.push(", ");
+                }
+                self.param(v.clone());
+                if r == 0 {
+                    self.push(" AS ").ident(names[n]);
+                }
+            }
+        }
+        self
+    }
+
     /// The number of parameters bound so far.
     pub fn param_count(&self) -> usize {
         self.params.len()

@@ -189,9 +189,9 @@ impl Session {
         let mut statement = statement;
         if dialect.upsert_on_duplicate_key() && statement.skips_conflicts() {
             // MySQL skips a row as a no-op update, which it reports (and returns) like an insert:
-            // the rows whose target exists already are left out first, each found and locked by
-            // the database's own comparison (its collation), so that what comes back is what
-            // this statement inserted.
+            // the rows whose target exists already are left out first, found and locked by the
+            // database's own comparison (its collation), so that what comes back is what this
+            // statement inserted.
             match self.without_existing(&statement)? {
                 Some(rest) => statement = rest,
                 None => return Ok(Vec::new()),
@@ -233,9 +233,9 @@ impl Session {
         Ok(out)
     }
 
-    /// `statement` without the rows whose conflict target a row of the table holds already (each
-    /// looked up with `FOR UPDATE`, which also keeps another transaction from inserting it first);
-    /// `None` when no row is left.
+    /// `statement` without the rows whose conflict target a row of the table holds already (found
+    /// in one statement per thousand rows, compared and locked by the database); `None` when no
+    /// row is left.
     fn without_existing<M: Model>(&mut self, statement: &Insert<M>) -> Result<Option<Insert<M>>> {
         let dialect = self.engine().dialect();
         let Some((target, keys)) = statement.target_values() else {
@@ -243,12 +243,18 @@ impl Session {
                 "an upsert's conflict target names no column of the table",
             ));
         };
-        let mut keep = Vec::with_capacity(keys.len());
-        for key in keys {
-            let (mut sql, params) =
-                crate::query::update::select_by_keys::<M>(dialect, &target, &[], &[key]);
-            sql.push_str(" FOR UPDATE");
-            keep.push(self.connection()?.query(&sql, &params)?.rows.is_empty());
+        let per_statement = (dialect.max_params() / (target.len() + 1)).clamp(1, 1000);
+        let mut keep = vec![true; keys.len()];
+        for (c, chunk) in keys.chunks(per_statement).enumerate() {
+            let (sql, params) = crate::query::update::existing_keys::<M>(dialect, &target, chunk);
+            for row in self.connection()?.query(&sql, &params)?.rows {
+                let at = row.first().and_then(crate::Value::as_i64);
+                if let Some(n) = at.and_then(|n| usize::try_from(n).ok()) {
+                    if let Some(k) = keep.get_mut(c * per_statement + n) {
+                        *k = false;
+                    }
+                }
+            }
         }
         Ok(statement.retain_rows(&keep))
     }

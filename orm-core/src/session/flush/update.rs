@@ -270,24 +270,14 @@ fn update_joined(conn: &mut Connection, dialect: &'static dyn Dialect, g: &Group
     let per_statement = (dialect.max_params() / width).clamp(1, MAX_ROWS_PER_STATEMENT);
     for (chunk_no, chunk) in g.params.chunks(width * per_statement).enumerate() {
         let mut w = SqlWriter::new(dialect);
-        w.push("UPDATE ").ident(&table.name).push(" JOIN (");
-        for (r, row) in chunk.chunks(width).enumerate() {
-            w.push(if r == 0 {
-                "SELECT "
-            } else {
-                " UNION ALL SELECT "
-            });
-            for (n, v) in row.iter().enumerate() {
-                if n > 0 {
-                    w.push(", ");
-                }
-                w.param(v.clone());
-                if r == 0 {
-                    w.push(" AS ").ident(&names[n]);
-                }
-            }
-        }
-        w.push(") AS ").ident("v").push(" ON ");
+        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        w.push("UPDATE ")
+            .ident(&table.name)
+            .push(" JOIN (")
+            .union_rows(&name_refs, chunk)
+            .push(") AS ")
+            .ident("v")
+            .push(" ON ");
         for (n, &i) in g.pk.iter().chain(g.version.as_ref()).enumerate() {
             if n > 0 {
                 w.push(" AND ");
