@@ -49,18 +49,15 @@ impl<M: Model> BulkStatement for Update<M> {
             let (sql, params) = self.build_returning(dialect, false)?;
             return session.connection()?.execute(&sql, &params);
         }
-        let (count, rows) = if dialect.supports_update_returning() {
-            let (sql, params) = self.build_returning(dialect, true)?;
-            let rows = session.connection()?.query(&sql, &params)?.rows;
-            (rows.len() as u64, rows)
-        } else {
-            // Without RETURNING: lock and read the keys first, update, and read the new values of
-            // those rows (SQLAlchemy's "fetch" synchronisation).
-            let keys = locked_keys::<M>(session, &self.filters)?;
-            let (sql, params) = self.build_returning(dialect, false)?;
-            let count = session.connection()?.execute(&sql, &params)?;
-            let names: Vec<_> = self.sets.iter().map(|(_, name, _)| *name).collect();
-            (count, rows_by_keys::<M>(session, &names, &keys)?)
+        let returning = dialect.supports_update_returning();
+        let build = |r| self.build_returning(dialect, r);
+        let (count, rows) = match synchronised::<M>(session, &self.filters, returning, build)? {
+            Changed::Returned(rows) => (rows.len() as u64, rows),
+            // The new values of the rows whose keys were read before the update.
+            Changed::Fetched(count, keys) => {
+                let names: Vec<_> = self.sets.iter().map(|(_, name, _)| *name).collect();
+                (count, rows_by::<M>(session, M::PRIMARY_KEY, &names, &keys)?)
+            }
         };
         let key_len = M::PRIMARY_KEY.len();
         for mut row in rows {
@@ -80,14 +77,11 @@ impl<M: Model> BulkStatement for Delete<M> {
             let (sql, params) = self.build_returning(dialect, false)?;
             return session.connection()?.execute(&sql, &params);
         }
-        let (count, keys) = if dialect.supports_returning() {
-            let (sql, params) = self.build_returning(dialect, true)?;
-            let rows = session.connection()?.query(&sql, &params)?.rows;
-            (rows.len() as u64, rows)
-        } else {
-            let keys = locked_keys::<M>(session, &self.filters)?;
-            let (sql, params) = self.build_returning(dialect, false)?;
-            (session.connection()?.execute(&sql, &params)?, keys)
+        let returning = dialect.supports_returning();
+        let build = |r| self.build_returning(dialect, r);
+        let (count, keys) = match synchronised::<M>(session, &self.filters, returning, build)? {
+            Changed::Returned(keys) => (keys.len() as u64, keys),
+            Changed::Fetched(count, keys) => (count, keys),
         };
         for key in &keys {
             session.forget_deleted::<M>(key)?;
@@ -96,23 +90,35 @@ impl<M: Model> BulkStatement for Delete<M> {
     }
 }
 
-/// The keys of the rows `filters` select, locked until the transaction ends.
-fn locked_keys<M: Model>(
-    session: &mut Session,
-    filters: &[crate::query::expr::Node],
-) -> Result<Vec<Vec<crate::Value>>> {
-    let dialect = session.engine().dialect();
-    let (sql, params) = crate::query::update::select_keys_for_update::<M>(filters, dialect)?;
-    Ok(session.connection()?.query(&sql, &params)?.rows)
+/// What a bulk statement over rows the session may hold gave back.
+enum Changed {
+    /// Its `RETURNING` rows.
+    Returned(Vec<Vec<crate::Value>>),
+    /// Without `RETURNING`: the number of rows it changed, and their keys, read and locked before
+    /// it ran (SQLAlchemy's "fetch" synchronisation).
+    Fetched(u64, Vec<Vec<crate::Value>>),
 }
 
-/// The rows with `keys` (values of the primary key): each key followed by `columns`.
-fn rows_by_keys<M: Model>(
+/// Runs the statement `build` writes (with `RETURNING` when `returning`) over the rows `filters`
+/// select.
+fn synchronised<M: Model>(
     session: &mut Session,
-    columns: &[&'static str],
-    keys: &[Vec<crate::Value>],
-) -> Result<Vec<Vec<crate::Value>>> {
-    rows_by::<M>(session, M::PRIMARY_KEY, columns, keys)
+    filters: &[crate::query::expr::Node],
+    returning: bool,
+    build: impl Fn(bool) -> Result<(String, Vec<crate::Value>)>,
+) -> Result<Changed> {
+    if returning {
+        let (sql, params) = build(true)?;
+        return Ok(Changed::Returned(
+            session.connection()?.query(&sql, &params)?.rows,
+        ));
+    }
+    let dialect = session.engine().dialect();
+    let (sql, params) = crate::query::update::select_keys_for_update::<M>(filters, dialect)?;
+    let keys = session.connection()?.query(&sql, &params)?.rows;
+    let (sql, params) = build(false)?;
+    let count = session.connection()?.execute(&sql, &params)?;
+    Ok(Changed::Fetched(count, keys))
 }
 
 /// The rows whose `key` columns hold one of `keys`: each key followed by `columns`, in
