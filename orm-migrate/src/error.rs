@@ -118,6 +118,9 @@ pub enum Error {
         /// How many of its operations were applied.
         applied: usize,
     },
+    /// Another migrator held the migration lock for longer than the wait (60 s).
+    #[error("another migrator has held the migration lock for 60 s; try again when it is done")]
+    LockTimeout,
     /// Something this tool cannot do on this database.
     #[error("unsupported: {0}")]
     Unsupported(String),

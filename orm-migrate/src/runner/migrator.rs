@@ -329,16 +329,11 @@ impl<'a> Migrator<'a> {
             };
             progress::record(conn, &done)?;
         }
-        conn.transaction(|conn| {
-            version::update(conn, &remove, &add).map_err(|e| match e {
-                Error::Core(e) => e,
-                other => orm_core::Error::Config(other.to_string()),
-            })?;
-            progress::clear(conn).map_err(|e| match e {
-                Error::Core(e) => e,
-                other => orm_core::Error::Config(other.to_string()),
-            })
-        })?;
+        // The version moves and the record goes together (`step` rolls back on failure).
+        conn.begin()?;
+        version::update(conn, &remove, &add)?;
+        progress::clear(conn)?;
+        conn.commit()?;
         Ok(true)
     }
 }
@@ -364,10 +359,7 @@ fn take_session_lock(conn: &mut Connection, take: &str) -> Result<()> {
         .and_then(|v| v.as_i64())
     {
         Some(1) => Ok(()),
-        _ => Err(Error::Unsupported(
-            "another migrator has held the migration lock for 60 s; try again when it is done"
-                .to_owned(),
-        )),
+        _ => Err(Error::LockTimeout),
     }
 }
 
