@@ -142,6 +142,18 @@ impl MySqlBackend {
     }
 }
 
+/// A failure while reading rows: the driver's, or the row callback's.
+enum Failure {
+    Driver(mysql::Error),
+    Sink(Error),
+}
+
+impl From<mysql::Error> for Failure {
+    fn from(e: mysql::Error) -> Self {
+        Failure::Driver(e)
+    }
+}
+
 /// `10.11.19-MariaDB-0+deb12u1` is MariaDB 10.11.
 fn is_mariadb_10_5(version: &str) -> bool {
     if !version.contains("MariaDB") {
@@ -231,32 +243,20 @@ impl Backend for MySqlBackend {
     /// The driver reads rows off the socket as they are asked for: this streams.
     fn query_rows(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
         let (stmt, _) = self.prepare(sql)?;
-        let mut failed = None;
-        let result: Result<()> = (|| {
-            let rows = match self.conn.exec_iter(&stmt, bind(params)) {
-                Ok(rows) => rows,
-                Err(e) => {
-                    failed = Some(e);
-                    return Ok(());
-                }
-            };
+        // The driver's own errors are kept apart from `f`'s, to be mapped with the statement.
+        let result: std::result::Result<(), Failure> = (|| {
+            let rows = self.conn.exec_iter(&stmt, bind(params))?;
             for row in rows {
-                let row = match row {
-                    Ok(row) => row,
-                    Err(e) => {
-                        failed = Some(e);
-                        return Ok(());
-                    }
-                };
-                if !f(&MyRow(&row))? {
+                if !f(&MyRow(&row?)).map_err(Failure::Sink)? {
                     break;
                 }
             }
             Ok(())
         })();
-        match failed {
-            Some(e) => Err(self.fail_statement(e, sql)),
-            None => result,
+        match result {
+            Ok(()) => Ok(()),
+            Err(Failure::Driver(e)) => Err(self.fail_statement(e, sql)),
+            Err(Failure::Sink(e)) => Err(e),
         }
     }
 
