@@ -193,6 +193,30 @@ impl Connection {
         self.backend.backend.consecutive_insert_ids()
     }
 
+    /// The keys the connection's last INSERT, of `rows` rows, generated: the one key of a one-row
+    /// INSERT, or the block of consecutive keys of a multi-row one where the server guarantees it
+    /// ([`Connection::consecutive_insert_ids`]), in the order of its VALUES list.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::last_insert_id`]; [`Error::Unsupported`] for several rows where the keys
+    /// need not be consecutive.
+    pub fn generated_keys(&mut self, rows: usize) -> Result<Vec<i64>> {
+        let step = match (rows, self.consecutive_insert_ids()) {
+            (0, _) => return Ok(Vec::new()),
+            (1, step) => step.unwrap_or(1),
+            (_, Some(step)) => step,
+            (_, None) => {
+                return Err(Error::Unsupported {
+                    dialect: self.dialect().name(),
+                    feature: "the keys of a multi-row INSERT without RETURNING".to_owned(),
+                })
+            }
+        };
+        let first = self.last_insert_id()?;
+        Ok((0..rows as i64).map(|n| first + n * step).collect())
+    }
+
     /// Runs statements without parameters (DDL, transaction control).
     ///
     /// # Errors

@@ -172,23 +172,17 @@ impl<M: Model> Insert<M> {
         if let Some(keys) = self.rows.iter().map(given).collect::<Option<Vec<_>>>() {
             return Ok(keys);
         }
-        let generated = pk.len() == 1 && table.columns[pk[0]].autoincrement;
-        match conn.consecutive_insert_ids() {
-            Some(step) if generated => {
-                let first = conn.last_insert_id()?;
-                Ok((0..self.rows.len() as i64)
-                    .map(|n| vec![Value::I64(first + n * step)])
-                    .collect())
-            }
-            _ => Err(Error::Unsupported {
+        if pk.len() != 1 || !table.columns[pk[0]].autoincrement {
+            return Err(Error::Unsupported {
                 dialect: conn.dialect().name(),
                 feature: format!(
-                    "reading back rows inserted into `{}` without RETURNING, keys or consecutive \
-                     generated keys",
+                    "reading back rows inserted into `{}` without RETURNING or their keys",
                     M::TABLE_NAME
                 ),
-            }),
+            });
         }
+        let keys = conn.generated_keys(self.rows.len())?;
+        Ok(keys.into_iter().map(|id| vec![Value::I64(id)]).collect())
     }
 
     /// The statement's SQL text and parameters.

@@ -144,16 +144,7 @@ fn insert_group(
             apply_returned(table, &returning, autoinc, &pk, &mut chunk, returned)?;
         } else {
             conn.execute(text, &params)?;
-            let step = consecutive.unwrap_or(1);
-            read_back(
-                conn,
-                dialect,
-                table,
-                &returning,
-                (autoinc, step),
-                &pk,
-                &mut chunk,
-            )?;
+            read_back(conn, dialect, table, &returning, autoinc, &pk, &mut chunk)?;
         }
         for (id, values) in chunk {
             let e = entry(entries, id)?;
@@ -214,21 +205,20 @@ fn insert_sql(
 }
 
 /// The insert path without `RETURNING`, after an INSERT: the generated keys from the connection
-/// (one row's, or the first of a block of consecutive keys `step` apart, in the order of the VALUES
-/// list), then the other columns the database filled (server defaults) by a SELECT on the key.
+/// (one row's, or a block of consecutive keys), then the other columns the database filled (server defaults) by a SELECT on the key.
 fn read_back(
     conn: &mut Connection,
     dialect: &'static dyn Dialect,
     table: &TableDef,
     returning: &[usize],
-    (autoinc, step): (Option<usize>, i64),
+    autoinc: Option<usize>,
     pk: &[usize],
     chunk: &mut [Row],
 ) -> Result<()> {
     if let Some(key) = autoinc {
-        let first = conn.last_insert_id()?;
-        for (n, (_, values)) in chunk.iter_mut().enumerate() {
-            values[key] = Value::I64(first + n as i64 * step);
+        let keys = conn.generated_keys(chunk.len())?;
+        for ((_, values), id) in chunk.iter_mut().zip(keys) {
+            values[key] = Value::I64(id);
         }
     }
     let rest: Vec<usize> = returning
