@@ -167,23 +167,10 @@ fn unquote(s: &str) -> &str {
 /// Every `` `name` `` in `s`, in order, doubled backquotes undone.
 fn backquoted(s: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '`' {
-            continue;
-        }
-        let mut name = String::new();
-        while let Some(d) = chars.next() {
-            if d == '`' {
-                if chars.peek() == Some(&'`') {
-                    chars.next();
-                } else {
-                    break;
-                }
-            }
-            name.push(d);
-        }
+    let mut rest = s;
+    while let Some((name, after)) = rest.find('`').and_then(|i| identifier(&rest[i..])) {
         out.push(name);
+        rest = after;
     }
     out
 }
