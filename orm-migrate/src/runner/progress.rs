@@ -32,10 +32,11 @@ fn names(d: &dyn Dialect) -> [String; 4] {
 /// Creates the table if needed and reads its row, if any.
 pub(crate) fn read(conn: &mut Connection) -> Result<Option<Progress>> {
     let [table, rev, dir, applied] = names(conn.dialect());
-    conn.batch_execute(&format!(
+    let create = format!(
         "CREATE TABLE IF NOT EXISTS {table} ({rev} VARCHAR(32) NOT NULL, {dir} VARCHAR(10) NOT NULL, \
          {applied} INTEGER NOT NULL, PRIMARY KEY ({rev}))"
-    ))?;
+    );
+    super::version::create_if_missing(conn, PROGRESS_TABLE, &create)?;
     let rows = conn.query(&format!("SELECT {rev}, {dir}, {applied} FROM {table}"), &[])?;
     Ok(rows.rows.into_iter().next().map(|r| Progress {
         revision: text(&r[0]),

@@ -23,7 +23,7 @@ pub(crate) fn create_sql(d: &dyn Dialect) -> String {
 /// Creates the table if needed and reads its rows.
 pub(crate) fn read(conn: &mut Connection) -> Result<Vec<String>> {
     let d = conn.dialect();
-    conn.batch_execute(&create_sql(d))?;
+    create_if_missing(conn, VERSION_TABLE, &create_sql(d))?;
     let sql = format!(
         "SELECT {} FROM {} ORDER BY 1",
         d.quoted("version_num"),
@@ -38,6 +38,15 @@ pub(crate) fn read(conn: &mut Connection) -> Result<Vec<String>> {
             _ => None,
         })
         .collect())
+}
+
+/// Runs `create` unless `table` exists: DDL even when it does nothing commits on MySQL and makes
+/// every pooled connection forget its prepared statements, so it is not run once per migration.
+pub(crate) fn create_if_missing(conn: &mut Connection, table: &str, create: &str) -> Result<()> {
+    if !conn.table_names()?.iter().any(|t| t == table) {
+        conn.batch_execute(create)?;
+    }
+    Ok(())
 }
 
 /// Reads the rows if the table exists, without creating it.
