@@ -67,6 +67,7 @@ pub mod dialect;
 pub mod engine;
 pub mod error;
 pub mod model;
+pub mod object;
 pub mod query;
 pub mod relation;
 pub mod schema;

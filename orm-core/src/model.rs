@@ -2,9 +2,8 @@
 
 use crate::backend::Row;
 use crate::error::Result;
-use crate::query::Select;
-use crate::relation::{Eager, ErasedObj, RelationDef};
-use crate::schema::TableDef;
+use crate::object::ErasedObj;
+use crate::schema::{RelationDef, TableDef};
 use crate::value::{Value, ValueError};
 
 /// A struct mapped to a table. Derive it with `#[derive(Model)]`; implementing it by hand is possible but
@@ -90,11 +89,6 @@ pub trait Model: Sized + Send + Sync + 'static {
     fn take_assigned(&mut self, relation: usize) -> Option<ErasedObj> {
         let _ = relation;
         None
-    }
-
-    /// Adds each relationship's default eager loading (`lazy = "selectin"` / `"joined"`) to `select`.
-    fn eager_defaults(select: Select<Eager<Self>>) -> Select<Eager<Self>> {
-        select
     }
 
     /// The primary key values, in key order.

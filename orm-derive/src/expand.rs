@@ -132,6 +132,7 @@ fn model_impl(m: &Model) -> TokenStream {
         })
         .collect();
     let relation_items = crate::expand_relation::model_items(m);
+    let eager_defaults = crate::expand_relation::eager_defaults_impl(m);
     let insert_defaults = columns.iter().filter(|f| f.is_option()).filter_map(|f| {
         let path = &f.attrs.default.as_ref()?.value;
         let ident = &f.ident;
@@ -222,6 +223,8 @@ fn model_impl(m: &Model) -> TokenStream {
 
             #relation_items
         }
+
+        #eager_defaults
     }
 }
 

@@ -17,13 +17,12 @@ pub fn init(m: &Model, f: &Field) -> TokenStream {
     quote!(<#ty>::unloaded(#name))
 }
 
-/// Items of `impl Model`: `HAS_BELONGS_TO`, `relations`, `take_assigned`, `eager_defaults`.
+/// Items of `impl Model`: `HAS_BELONGS_TO`, `relations`, `take_assigned`.
 pub fn model_items(m: &Model) -> TokenStream {
     let rels: Vec<&Field> = m.relations().collect();
     if rels.is_empty() {
         return TokenStream::new();
     }
-    let table = m.table_name();
     let defs = rels.iter().map(|f| relation_def(m, f));
     let mut has_belongs_to = false;
     let take_arms = rels.iter().enumerate().filter_map(|(i, f)| {
@@ -35,15 +34,6 @@ pub fn model_items(m: &Model) -> TokenStream {
         })
     });
     let take_arms: Vec<TokenStream> = take_arms.collect();
-    let defaults = rels.iter().filter_map(|f| {
-        let ident = &f.ident;
-        match f.attrs.lazy.as_ref()?.value {
-            Lazy::SelectIn => Some(quote!(let select = select.eager(Self::#ident);)),
-            Lazy::Joined => Some(quote!(let select = select.joined(Self::#ident);)),
-            Lazy::Raise => None,
-        }
-    });
-    let _ = table;
     quote! {
         const HAS_BELONGS_TO: bool = #has_belongs_to;
 
@@ -59,12 +49,28 @@ pub fn model_items(m: &Model) -> TokenStream {
                 _ => ::core::option::Option::None,
             }
         }
+    }
+}
 
-        fn eager_defaults(
-            select: _orm::query::Select<_orm::relation::Eager<Self>>,
-        ) -> _orm::query::Select<_orm::relation::Eager<Self>> {
-            #(#defaults)*
-            select
+/// `impl EagerDefaults`: each relationship's `lazy = "selectin"` / `"joined"` applied to a query.
+pub fn eager_defaults_impl(m: &Model) -> TokenStream {
+    let ident = &m.ident;
+    let defaults = m.relations().filter_map(|f| {
+        let field = &f.ident;
+        match f.attrs.lazy.as_ref()?.value {
+            Lazy::SelectIn => Some(quote!(let select = select.eager(Self::#field);)),
+            Lazy::Joined => Some(quote!(let select = select.joined(Self::#field);)),
+            Lazy::Raise => None,
+        }
+    });
+    quote! {
+        impl _orm::relation::EagerDefaults for #ident {
+            fn eager_defaults(
+                select: _orm::query::Select<_orm::relation::Eager<Self>>,
+            ) -> _orm::query::Select<_orm::relation::Eager<Self>> {
+                #(#defaults)*
+                select
+            }
         }
     }
 }

@@ -26,7 +26,6 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
-pub use crate::session::BulkStatement;
 pub use column::Column;
 pub use delete::{delete, Delete};
 pub use expr::{and_all, or_any, Condition, Expr, Node};
@@ -34,7 +33,7 @@ pub use insert::{insert, insert_many, ColumnList, Insert};
 pub use operand::{InOperand, InRhs, IntoOperand, Nullable, Numeric, Subquery, Text};
 pub use order::Order;
 pub use paginate::{Keyset, KeysetPage, Page, PageRequest};
-pub use raw::{raw, FromRow, Raw};
+pub use raw::{raw, Raw};
 pub use select::{select, select_columns, AsSelect, RowOf, Select};
 pub(crate) use select_core::{Join, SelectCore, Source};
 pub use selection::{alias, Alias, Entity, FromTable, Selection};

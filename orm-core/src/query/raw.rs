@@ -3,12 +3,8 @@
 //! Placeholders are written `$1`, `$2`, ... on every backend; on SQLite they become `?1`, `?2`
 //! (outside string literals, quoted identifiers and comments), so one raw query runs on both.
 
-use crate::backend::RowReader;
 use crate::dialect::Dialect;
-use crate::error::Result;
-use crate::model::Model;
-use crate::session::{Obj, Session};
-use crate::value::{SqlType, ToValue, Value};
+use crate::value::{ToValue, Value};
 
 /// A raw SQL statement and its bound parameters.
 ///
@@ -61,48 +57,6 @@ impl Raw {
         dialect.raw_sql(&self.sql, &self.params)
     }
 }
-
-/// A type a raw row (or part of one) decodes to: any [`SqlType`] (one value), a model's [`Obj`] (its
-/// columns in order), or a tuple of those.
-pub trait FromRow: Sized {
-    /// Decodes from the next columns of `row`, moving past them.
-    ///
-    /// # Errors
-    ///
-    /// [`crate::Error::Decode`] when the values do not fit.
-    fn from_row(row: &mut RowReader<'_>, session: &mut Session) -> Result<Self>;
-}
-
-impl<T: SqlType> FromRow for T {
-    fn from_row(row: &mut RowReader<'_>, _: &mut Session) -> Result<Self> {
-        row.read_raw()
-    }
-}
-
-impl<M: Model> FromRow for Obj<M> {
-    fn from_row(row: &mut RowReader<'_>, session: &mut Session) -> Result<Self> {
-        session.load_from::<M>(row)
-    }
-}
-
-macro_rules! tuple_from_row {
-    ($($name:ident)+) => {
-        impl<$($name: FromRow),+> FromRow for ($($name,)+) {
-            fn from_row(row: &mut RowReader<'_>, session: &mut Session) -> Result<Self> {
-                Ok(($($name::from_row(row, session)?,)+))
-            }
-        }
-    };
-}
-
-tuple_from_row!(A);
-tuple_from_row!(A B);
-tuple_from_row!(A B C);
-tuple_from_row!(A B C D);
-tuple_from_row!(A B C D E);
-tuple_from_row!(A B C D E F);
-tuple_from_row!(A B C D E F G);
-tuple_from_row!(A B C D E F G H);
 
 #[cfg(test)]
 mod tests {

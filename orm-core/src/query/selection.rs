@@ -5,15 +5,13 @@ use std::marker::PhantomData;
 
 use super::column::Column;
 use super::expr::{Expr, Node};
-use crate::backend::RowReader;
-use crate::error::Result;
 use crate::model::Model;
+use crate::object::Obj;
 use crate::schema::TableDef;
-use crate::session::{Obj, Session};
 use crate::value::SqlType;
 
-/// Something a SELECT returns: it lists the expressions to select, and decodes them from a row (whole
-/// models through the session's identity map).
+/// Something a SELECT returns: it lists the expressions to select and says what one row holds. The
+/// session decodes rows into it ([`crate::session::Decode`]: whole models through its identity map).
 pub trait Selection {
     /// What one row decodes to.
     type Output;
@@ -23,23 +21,6 @@ pub trait Selection {
 
     /// The number of values one row holds for this selection.
     fn width(&self) -> usize;
-
-    /// Decodes the next columns of `row`, moving past them.
-    ///
-    /// # Errors
-    ///
-    /// [`crate::Error::Decode`] when a value does not fit its Rust type.
-    fn decode(&self, row: &mut RowReader<'_>, session: &mut Session) -> Result<Self::Output>;
-
-    /// Runs after every row was decoded (eager loading of relationships).
-    ///
-    /// # Errors
-    ///
-    /// A database error of a load.
-    fn finish(&self, out: &mut Vec<Self::Output>, session: &mut Session) -> Result<()> {
-        let _ = (out, session);
-        Ok(())
-    }
 
     /// The table the selection reads first, to infer the FROM clause.
     fn first_table(&self) -> Option<FromTable> {
@@ -114,10 +95,6 @@ impl<M: Model> Selection for Entity<M> {
 
     fn width(&self) -> usize {
         M::COLUMNS.len()
-    }
-
-    fn decode(&self, row: &mut RowReader<'_>, session: &mut Session) -> Result<Obj<M>> {
-        session.load_from::<M>(row)
     }
 
     fn first_table(&self) -> Option<FromTable> {
@@ -210,10 +187,6 @@ impl<M: Model> Selection for Alias<M> {
         M::COLUMNS.len()
     }
 
-    fn decode(&self, row: &mut RowReader<'_>, session: &mut Session) -> Result<Obj<M>> {
-        session.load_from::<M>(row)
-    }
-
     fn first_table(&self) -> Option<FromTable> {
         Some(FromTable::of::<M>(Some(self.name)))
     }
@@ -230,10 +203,6 @@ impl<M: Model, T: SqlType> Selection for Column<M, T> {
         1
     }
 
-    fn decode(&self, row: &mut RowReader<'_>, _: &mut Session) -> Result<T> {
-        row.read(M::TABLE_NAME, self.name())
-    }
-
     fn first_table(&self) -> Option<FromTable> {
         Some(FromTable::of::<M>(None))
     }
@@ -248,10 +217,6 @@ impl<T: SqlType> Selection for Expr<T> {
 
     fn width(&self) -> usize {
         1
-    }
-
-    fn decode(&self, row: &mut RowReader<'_>, _: &mut Session) -> Result<T> {
-        row.read("?", "expression")
     }
 }
 
@@ -270,16 +235,6 @@ macro_rules! tuple_selection {
             fn width(&self) -> usize {
                 let ($($name,)+) = self;
                 0 $(+ $name.width())+
-            }
-
-            #[allow(non_snake_case)]
-            fn decode(
-                &self,
-                row: &mut RowReader<'_>,
-                session: &mut Session,
-            ) -> Result<Self::Output> {
-                let ($($name,)+) = self;
-                Ok(($($name.decode(row, session)?,)+))
             }
 
             #[allow(non_snake_case)]

@@ -5,13 +5,23 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::def::RelationKind;
 use super::handle::{LoadPlan, Relation};
 use crate::backend::RowReader;
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::object::Obj;
 use crate::query::{Entity, Join, Node, Select, Selection, Source};
-use crate::session::{Obj, Session};
+use crate::schema::RelationKind;
+use crate::session::{Decode, Session};
+
+/// The loading [`Select::eager_defaults`] applies to a model's relationships: each field's
+/// `lazy = "selectin"` / `"joined"`. `#[derive(Model)]` implements it.
+pub trait EagerDefaults: Model {
+    /// Adds each relationship's default eager loading to `select`.
+    fn eager_defaults(select: Select<Eager<Self>>) -> Select<Eager<Self>> {
+        select
+    }
+}
 
 /// A to-one relationship loaded through a LEFT JOIN: decodes its columns from each row.
 trait JoinedLoad<P>: Send + Sync {
@@ -93,6 +103,12 @@ impl<M: Model> Selection for Eager<M> {
         M::COLUMNS.len() + self.joined.iter().map(|j| j.width()).sum::<usize>()
     }
 
+    fn first_table(&self) -> Option<crate::query::FromTable> {
+        Entity::<M>::new().first_table()
+    }
+}
+
+impl<M: Model> Decode for Eager<M> {
     fn decode(&self, row: &mut RowReader<'_>, session: &mut Session) -> Result<Obj<M>> {
         let parent = session.load_from::<M>(row)?;
         for j in &self.joined {
@@ -106,10 +122,6 @@ impl<M: Model> Selection for Eager<M> {
             plan.load(session, out)?;
         }
         Ok(())
-    }
-
-    fn first_table(&self) -> Option<crate::query::FromTable> {
-        Entity::<M>::new().first_table()
     }
 }
 
@@ -170,7 +182,10 @@ impl<M: Model> Select<Entity<M>> {
     }
 
     /// Applies each relationship's default loading (`lazy = "selectin"` / `"joined"`).
-    pub fn eager_defaults(self) -> Select<Eager<M>> {
+    pub fn eager_defaults(self) -> Select<Eager<M>>
+    where
+        M: EagerDefaults,
+    {
         M::eager_defaults(self.into_eager())
     }
 }
@@ -198,7 +213,10 @@ impl<M: Model> Select<Eager<M>> {
     }
 
     /// As [`Select::eager_defaults`] on a model query.
-    pub fn eager_defaults(self) -> Self {
+    pub fn eager_defaults(self) -> Self
+    where
+        M: EagerDefaults,
+    {
         M::eager_defaults(self)
     }
 }

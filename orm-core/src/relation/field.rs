@@ -17,36 +17,7 @@ use std::sync::{Arc, Weak};
 
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::session::object::{AnyObj, Cell};
-use crate::session::Obj;
-use crate::value::Value;
-
-/// An object of any model, type-erased; used by generated code and relationship metadata.
-#[doc(hidden)]
-#[derive(Clone)]
-pub struct ErasedObj(pub(crate) Arc<dyn AnyObj>);
-
-impl ErasedObj {
-    /// The erased handle of `obj`.
-    pub fn of<M: Model>(obj: &Obj<M>) -> Self {
-        ErasedObj(obj.erased())
-    }
-
-    /// A new object of `M` from a full row of values (an association row).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Decode`] when a value does not fit its field.
-    pub fn from_values<M: Model>(values: Vec<Value>) -> Result<Self> {
-        Ok(ErasedObj::of(&Obj::new(M::from_values(values)?)))
-    }
-}
-
-impl fmt::Debug for ErasedObj {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<{} object>", self.0.table().name)
-    }
-}
+use crate::object::{Cell, ErasedObj, Obj};
 
 /// Where the session puts loaded objects, and keeps an inverse relationship in step.
 pub trait Slot<T>: Send + Sync {

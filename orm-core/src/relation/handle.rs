@@ -4,12 +4,13 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use super::def::{RelationDef, RelationKind};
 use super::field::Slot;
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::object::Obj;
 use crate::query::{select, Entity, Join, Node, Select, Source};
-use crate::session::{Obj, Session};
+use crate::schema::{RelationDef, RelationKind};
+use crate::session::Session;
 
 /// A typed handle on relationship field number `index` of model `P`, whose objects are `T`s:
 /// `User::posts` is a `Relation<User, Post>`. Pass it to [`Session::load_related`],

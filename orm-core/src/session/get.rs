@@ -1,12 +1,12 @@
 //! Getting objects: by key through the identity map, loading rows into objects, refreshing them.
 
 use super::identity::IdentityKey;
-use super::object::Obj;
 use super::state::{Entry, State};
 use super::{downcast, Session};
 use crate::backend::RowReader;
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::object::Obj;
 use crate::query::SqlWriter;
 use crate::value::{ToValue, Value};
 

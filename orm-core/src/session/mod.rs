@@ -5,11 +5,11 @@
 //! puts every object and the identity map back as they were before it.
 
 mod bulk;
+mod decode;
 mod flush;
 mod get;
 mod identity;
 mod load;
-pub(crate) mod object;
 mod query;
 mod relation;
 mod state;
@@ -18,14 +18,15 @@ mod transaction;
 
 use std::sync::Arc;
 
+pub use crate::object::Obj;
 pub use bulk::BulkStatement;
-pub use object::Obj;
+pub use decode::{Decode, FromRow};
 
-use self::object::{AnyObj, Cell};
 use self::state::{Entries, Entry, Link, State};
 use crate::engine::{Connection, Engine};
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::object::{AnyObj, Cell};
 use crate::query::Column;
 
 /// A unit of work over one [`Engine`]: tracks objects, flushes their changes, and hands out one object

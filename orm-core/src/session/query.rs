@@ -1,13 +1,13 @@
 //! Running queries in a session: every result goes through the identity map, and pending changes are
 //! flushed first when autoflush is on.
 
+use super::decode::{Decode, FromRow};
 use super::{Obj, Session};
 use crate::backend::RowReader;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::query::paginate::{Keyset, KeysetPage, Page, PageRequest};
-use crate::query::{AsSelect, Entity, RowOf, Selection};
-use crate::query::{FromRow, Raw, SelectCore};
+use crate::query::{AsSelect, Entity, Raw, RowOf, SelectCore};
 use crate::value::{SqlType, Value};
 
 impl Session {
@@ -20,11 +20,7 @@ impl Session {
     /// Runs `core` and decodes every row straight from the driver's row. On PostgreSQL the driver
     /// fetches the rows in one go: its streaming iterator costs a hand-over to the driver's runtime
     /// per row, several times the decoding itself.
-    fn collect<S: Selection>(
-        &mut self,
-        core: &SelectCore,
-        selection: &S,
-    ) -> Result<Vec<S::Output>> {
+    fn collect<S: Decode>(&mut self, core: &SelectCore, selection: &S) -> Result<Vec<S::Output>> {
         let (sql, params) = core.build(self.engine().dialect())?;
         self.autoflush_before_query()?;
         let mut out = Vec::new();
@@ -68,7 +64,7 @@ impl Session {
     /// assert_eq!(names, ["susan", "john"]);
     /// # Ok::<(), orm_core::Error>(())
     /// ```
-    pub fn all<Q: AsSelect>(&mut self, query: Q) -> Result<Vec<RowOf<Q>>> {
+    pub fn all<Q: AsSelect<Selection: Decode>>(&mut self, query: Q) -> Result<Vec<RowOf<Q>>> {
         let q = query.as_select();
         self.collect(&q.core, &q.selection)
     }
@@ -78,7 +74,7 @@ impl Session {
     /// # Errors
     ///
     /// As [`Session::all`].
-    pub fn first<Q: AsSelect>(&mut self, query: Q) -> Result<Option<RowOf<Q>>> {
+    pub fn first<Q: AsSelect<Selection: Decode>>(&mut self, query: Q) -> Result<Option<RowOf<Q>>> {
         let q = query.as_select();
         let mut core = q.core.clone();
         core.cap_limit(1);
@@ -90,7 +86,7 @@ impl Session {
     /// # Errors
     ///
     /// [`Error::NotFound`] for no row, [`Error::MultipleRows`] for more than one; as [`Session::all`].
-    pub fn one<Q: AsSelect>(&mut self, query: Q) -> Result<RowOf<Q>> {
+    pub fn one<Q: AsSelect<Selection: Decode>>(&mut self, query: Q) -> Result<RowOf<Q>> {
         let table = query.as_select().core.table_name();
         self.one_or_none(query)?.ok_or_else(|| Error::NotFound {
             table: table.to_owned(),
@@ -102,7 +98,10 @@ impl Session {
     /// # Errors
     ///
     /// [`Error::MultipleRows`] for more than one row; as [`Session::all`].
-    pub fn one_or_none<Q: AsSelect>(&mut self, query: Q) -> Result<Option<RowOf<Q>>> {
+    pub fn one_or_none<Q: AsSelect<Selection: Decode>>(
+        &mut self,
+        query: Q,
+    ) -> Result<Option<RowOf<Q>>> {
         let q = query.as_select();
         let mut core = q.core.clone();
         core.cap_limit(2);
@@ -120,7 +119,7 @@ impl Session {
     /// # Errors
     ///
     /// [`Error::MultipleRows`] for more than one row; as [`Session::all`].
-    pub fn scalar<Q: AsSelect>(&mut self, query: Q) -> Result<Option<RowOf<Q>>> {
+    pub fn scalar<Q: AsSelect<Selection: Decode>>(&mut self, query: Q) -> Result<Option<RowOf<Q>>> {
         self.one_or_none(query)
     }
 
@@ -130,7 +129,7 @@ impl Session {
     /// # Errors
     ///
     /// As [`Session::all`].
-    pub fn count<Q: AsSelect>(&mut self, query: Q) -> Result<u64> {
+    pub fn count<Q: AsSelect<Selection: Decode>>(&mut self, query: Q) -> Result<u64> {
         let core = query.as_select().core.count_query();
         let n = self
             .collect(&core, &crate::query::func::count_all())?
@@ -144,7 +143,7 @@ impl Session {
     /// # Errors
     ///
     /// As [`Session::all`].
-    pub fn exists<Q: AsSelect>(&mut self, query: Q) -> Result<bool> {
+    pub fn exists<Q: AsSelect<Selection: Decode>>(&mut self, query: Q) -> Result<bool> {
         let (sql, params) = query
             .as_select()
             .core
@@ -168,7 +167,7 @@ impl Session {
     /// As [`Session::all`], or the first error of `f`.
     pub fn stream<Q, F>(&mut self, query: Q, mut f: F) -> Result<u64>
     where
-        Q: AsSelect,
+        Q: AsSelect<Selection: Decode>,
         F: FnMut(RowOf<Q>) -> Result<bool>,
     {
         let q = query.as_select();
@@ -195,7 +194,7 @@ impl Session {
     /// # Errors
     ///
     /// As [`Session::all`].
-    pub fn paginate<Q: AsSelect>(
+    pub fn paginate<Q: AsSelect<Selection: Decode>>(
         &mut self,
         query: Q,
         page: u64,
@@ -210,7 +209,7 @@ impl Session {
     /// # Errors
     ///
     /// As [`Session::all`].
-    pub fn paginate_with<Q: AsSelect>(
+    pub fn paginate_with<Q: AsSelect<Selection: Decode>>(
         &mut self,
         query: Q,
         request: PageRequest,

@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use super::identity::IdentityKey;
-use super::object::AnyObj;
 use super::state::{Entry, Link, State};
 use super::{Obj, Session};
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::object::AnyObj;
 use crate::relation::{Relation, RelationKind};
 use crate::value::Value;
 

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::identity::{IdentityKey, IdentityMap};
-use super::object::{AnyObj, WRITES};
 use crate::error::Result;
+use crate::object::{AnyObj, WRITES};
 use crate::value::Value;
 
 /// Where an object stands.

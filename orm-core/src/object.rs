@@ -1,4 +1,5 @@
-//! [`Obj`]: the handle a session gives out for each object it tracks.
+//! [`Obj`]: the handle on a mapped object, shared by the session that tracks it, the relationship
+//! fields that point at it and the application; below both `relation` and `session`.
 
 use std::any::Any;
 use std::fmt;
@@ -7,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockEr
 
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::relation::{ErasedObj, RelationDef};
+use crate::schema::RelationDef;
 use crate::schema::TableDef;
 use crate::value::Value;
 
@@ -300,5 +301,32 @@ impl<M: Model> AnyObj for Cell<M> {
         Ok((0..M::relations().len())
             .filter_map(|i| obj.take_assigned(i).map(|o| (i, o)))
             .collect())
+    }
+}
+
+/// An object of any model, type-erased; used by generated code and relationship metadata.
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct ErasedObj(pub(crate) Arc<dyn AnyObj>);
+
+impl ErasedObj {
+    /// The erased handle of `obj`.
+    pub fn of<M: Model>(obj: &Obj<M>) -> Self {
+        ErasedObj(obj.erased())
+    }
+
+    /// A new object of `M` from a full row of values (an association row).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] when a value does not fit its field.
+    pub fn from_values<M: Model>(values: Vec<Value>) -> Result<Self> {
+        Ok(ErasedObj::of(&Obj::new(M::from_values(values)?)))
+    }
+}
+
+impl fmt::Debug for ErasedObj {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} object>", self.0.table().name)
     }
 }

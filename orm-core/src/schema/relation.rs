@@ -4,9 +4,8 @@
 use std::fmt;
 
 use crate::error::{Error, Result};
+use crate::object::ErasedObj;
 use crate::schema::TableDef;
-
-use super::field::ErasedObj;
 
 /// What a relationship field is, from its type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
