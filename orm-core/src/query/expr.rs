@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::ops::{BitAnd, BitOr, Not};
 
 use super::column::Column;
-use super::select_core::SelectCore;
+use super::select_clauses::SelectCore;
 use super::writer::SqlWriter;
 use crate::model::Model;
 use crate::value::Value;

@@ -5,7 +5,7 @@
 
 use super::expr::{CastTo, Expr, Kind, Node};
 use super::operand::{Nullable, Numeric, Text};
-use super::select::Select;
+use super::select_query::Select;
 
 /// `COUNT(*)`: the number of rows (of each group).
 ///

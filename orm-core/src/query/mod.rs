@@ -17,9 +17,9 @@ mod ops;
 mod order;
 pub mod paginate;
 mod raw;
-mod select;
-mod select_core;
-mod selection;
+mod returns;
+mod select_clauses;
+mod select_query;
 pub(crate) mod update;
 mod writer;
 
@@ -34,8 +34,8 @@ pub use operand::{InOperand, InRhs, IntoOperand, Nullable, Numeric, Subquery, Te
 pub use order::Order;
 pub use paginate::{Keyset, KeysetPage, Page, PageRequest};
 pub use raw::{raw, Raw};
-pub use select::{select, select_columns, AsSelect, RowOf, Select};
-pub(crate) use select_core::{Join, SelectCore, Source};
-pub use selection::{alias, Alias, Entity, FromTable, Selection};
+pub use select_query::{select, select_columns, AsSelect, RowOf, Select};
+pub(crate) use select_clauses::{Join, SelectCore, Source};
+pub use returns::{alias, Alias, Entity, FromTable, Selection};
 pub use update::{update, Update};
 pub use writer::SqlWriter;

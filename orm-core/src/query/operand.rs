@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use super::column::Column;
 use super::expr::{Expr, Kind, Node};
-use super::select_core::SelectCore;
+use super::select_clauses::SelectCore;
 use crate::model::Model;
 use crate::value::SqlType;
 

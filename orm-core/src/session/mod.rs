@@ -9,11 +9,11 @@ mod decode;
 mod flush;
 mod get;
 mod identity;
-mod load;
+mod load_related;
 mod query;
-mod relation;
+mod relation_writes;
 mod state;
-mod support;
+mod crate_hooks;
 mod transaction;
 
 use std::sync::Arc;
