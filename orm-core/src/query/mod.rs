@@ -34,8 +34,8 @@ pub use operand::{InOperand, InRhs, IntoOperand, Nullable, Numeric, Subquery, Te
 pub use order::Order;
 pub use paginate::{Keyset, KeysetPage, Page, PageRequest};
 pub use raw::{raw, Raw};
-pub use select_query::{select, select_columns, AsSelect, RowOf, Select};
-pub(crate) use select_clauses::{Join, SelectCore, Source};
 pub use returns::{alias, Alias, Entity, FromTable, Selection};
+pub(crate) use select_clauses::{Join, SelectCore, Source};
+pub use select_query::{select, select_columns, AsSelect, RowOf, Select};
 pub use update::{update, Update};
 pub use writer::SqlWriter;

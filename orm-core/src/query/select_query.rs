@@ -4,8 +4,8 @@
 use super::expr::{Expr, Node};
 use super::operand::Subquery;
 use super::order::Order;
-use super::select_clauses::{Join, SelectCore, Source};
 use super::returns::{Alias, Entity, Selection};
+use super::select_clauses::{Join, SelectCore, Source};
 use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::model::Model;

@@ -1,0 +1,207 @@
+//! The PostgreSQL backend over `postgres`: connecting, the statement cache, reading rows.
+
+use super::map_error;
+use super::types::PgValue;
+use crate::backend::{Backend, Row, RowSink};
+use crate::dialect::{Dialect, Postgres};
+use crate::error::{Error, Result};
+use crate::value::{Value, ValueError};
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::{ToSql, Type};
+use postgres::{Client, NoTls, Statement};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Prepared statements kept per connection before the cache is cleared; dynamic SQL (IN lists of every
+/// length) would otherwise grow it without bound.
+const STATEMENT_CACHE: usize = 512;
+
+/// One PostgreSQL connection with its prepared statements.
+pub(crate) struct PostgresBackend {
+    client: Client,
+    /// Prepared statements and their column names, by text.
+    statements: HashMap<String, (Statement, Arc<[String]>)>,
+    /// Set once the connection was seen to be lost, so the pool discards it even before the client
+    /// notices.
+    broken: bool,
+}
+
+impl std::fmt::Debug for PostgresBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresBackend").finish_non_exhaustive()
+    }
+}
+
+impl PostgresBackend {
+    /// Connects with a parsed configuration; `search_path`, when given, is set on the new session.
+    pub(crate) fn connect(config: &postgres::Config, search_path: Option<&str>) -> Result<Self> {
+        let mut client = config.connect(NoTls).map_err(|e| Error::Connect {
+            message: e.to_string(),
+            source: Some(Box::new(e)),
+        })?;
+        if let Some(schema) = search_path {
+            let sql = format!("SET search_path TO {}", Postgres.quoted(schema));
+            client.batch_execute(&sql).map_err(map_error)?;
+        }
+        Ok(PostgresBackend {
+            client,
+            statements: HashMap::new(),
+            broken: false,
+        })
+    }
+
+    /// Maps a driver error, remembering a lost connection.
+    fn fail(&mut self, err: postgres::Error) -> Error {
+        let err = map_error(err);
+        if err.is_connection_lost() {
+            self.broken = true;
+        }
+        err
+    }
+
+    fn prepare(&mut self, sql: &str) -> Result<(Statement, Arc<[String]>)> {
+        if let Some(cached) = self.statements.get(sql) {
+            return Ok(cached.clone());
+        }
+        let stmt = self.client.prepare(sql).map_err(|e| self.fail(e))?;
+        let columns: Arc<[String]> = column_names(&stmt).into();
+        if self.statements.len() >= STATEMENT_CACHE {
+            self.statements.clear();
+        }
+        self.statements
+            .insert(sql.to_owned(), (stmt.clone(), columns.clone()));
+        Ok((stmt, columns))
+    }
+}
+
+pub(super) fn bind(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+fn column_names(stmt: &Statement) -> Vec<String> {
+    stmt.columns().iter().map(|c| c.name().to_owned()).collect()
+}
+
+/// A row the client fetched, read by each column's server type.
+struct PgRow<'r>(&'r postgres::Row);
+
+impl PgRow<'_> {
+    fn get<'a, T: postgres::types::FromSql<'a>>(&'a self, i: usize) -> Result<T, ValueError> {
+        self.0
+            .try_get::<_, T>(i)
+            .map_err(|e| ValueError(e.to_string()))
+    }
+
+    fn ty(&self, i: usize) -> Result<&postgres::types::Type, ValueError> {
+        self.0
+            .columns()
+            .get(i)
+            .map(|c| super::types::base(c.type_()))
+            .ok_or_else(|| crate::backend::no_column(i, self.0.len()))
+    }
+}
+
+impl Row for PgRow<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn column_name(&self, i: usize) -> &str {
+        self.0.columns().get(i).map_or("?", |c| c.name())
+    }
+
+    fn value(&self, i: usize) -> Result<Value, ValueError> {
+        self.get::<PgValue>(i).map(|v| v.0)
+    }
+
+    fn is_null(&self, i: usize) -> Result<bool, ValueError> {
+        Ok(self.get::<Option<super::types::Present>>(i)?.is_none())
+    }
+
+    fn get_i64(&self, i: usize) -> Result<Option<i64>, ValueError> {
+        match *self.ty(i)? {
+            Type::INT8 => self.get::<Option<i64>>(i),
+            Type::INT4 => Ok(self.get::<Option<i32>>(i)?.map(i64::from)),
+            Type::INT2 => Ok(self.get::<Option<i16>>(i)?.map(i64::from)),
+            _ => crate::backend::value_as_i64(self.value(i)?),
+        }
+    }
+
+    fn get_f64(&self, i: usize) -> Result<Option<f64>, ValueError> {
+        match *self.ty(i)? {
+            Type::FLOAT8 => self.get::<Option<f64>>(i),
+            Type::FLOAT4 => Ok(self.get::<Option<f32>>(i)?.map(f64::from)),
+            _ => crate::backend::value_as_f64(self.value(i)?),
+        }
+    }
+
+    fn get_text(&self, i: usize) -> Result<Option<String>, ValueError> {
+        let ty = self.ty(i)?;
+        if <String as postgres::types::FromSql>::accepts(ty) {
+            return self.get::<Option<String>>(i);
+        }
+        crate::backend::value_as_text(self.value(i)?)
+    }
+}
+
+impl Backend for PostgresBackend {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &Postgres
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let (stmt, _) = self.prepare(sql)?;
+        let result = self.client.execute(&stmt, &bind(params));
+        result.map_err(|e| self.fail(e))
+    }
+
+    fn column_names(&mut self, sql: &str) -> Result<Arc<[String]>> {
+        Ok(self.prepare(sql)?.1)
+    }
+
+    fn query_rows(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
+        let (stmt, _) = self.prepare(sql)?;
+        let result = self.client.query(&stmt, &bind(params));
+        let rows = result.map_err(|e| self.fail(e))?;
+        for row in &rows {
+            if !f(&PgRow(row))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn stream_rows(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
+        let (stmt, _) = self.prepare(sql)?;
+        let result: Result<()> = (|| {
+            let mut rows = self.client.query_raw(&stmt, params).map_err(map_error)?;
+            while let Some(row) = rows.next().map_err(map_error)? {
+                if !f(&PgRow(&row))? {
+                    break;
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = &result {
+            self.broken |= e.is_connection_lost();
+        }
+        result
+    }
+
+    fn batch_execute(&mut self, sql: &str) -> Result<()> {
+        let result = self.client.batch_execute(sql);
+        result.map_err(|e| self.fail(e))
+    }
+
+    fn forget_statements(&mut self) {
+        self.statements.clear();
+    }
+
+    fn is_broken(&self) -> bool {
+        self.broken || self.client.is_closed()
+    }
+
+    fn mark_broken(&mut self) {
+        self.broken = true;
+    }
+}

@@ -1,0 +1,382 @@
+//! The [`Engine`] and its [`EngineBuilder`]: the pool, the dialect, echo and statement listeners.
+
+use super::event::Listener;
+use super::pool::Manager;
+use super::url::Target;
+use super::{Connection, ListenerId, RecordedStatement, StatementEvent, StatementLog};
+use crate::backend::Backend;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::schema::Metadata;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Duration;
+
+/// The URL used by [`Engine::from_env`] when `DATABASE_URL` is not set.
+pub const DEFAULT_URL: &str = "sqlite:///app.db";
+
+/// A database: a pool of connections, shared by cloning (`Send + Sync + Clone`).
+///
+/// # Examples
+///
+/// ```
+/// use orm_core::Engine;
+///
+/// let engine = Engine::connect("sqlite::memory:")?;
+/// let mut conn = engine.connection()?;
+/// conn.batch_execute("CREATE TABLE t (x INTEGER)")?;
+/// // Another connection of the same engine sees the same in-memory database.
+/// assert_eq!(engine.connection()?.table_names()?, ["t"]);
+/// # Ok::<(), orm_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Engine {
+    shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub(super) pool: r2d2::Pool<Manager>,
+    pub(super) dialect: &'static dyn Dialect,
+    /// Whether the flush reads generated keys with `RETURNING` (the dialect has it and the builder
+    /// did not switch it off).
+    pub(super) returning: bool,
+    pub(super) url: String,
+    pub(super) echo: AtomicBool,
+    pub(super) listeners: RwLock<Vec<(ListenerId, Listener)>>,
+    pub(super) listening: AtomicBool,
+    pub(super) next_listener: AtomicU64,
+    pub(super) metadata: OnceLock<Option<Metadata>>,
+    /// Statements the library builds again and again (a get by key per model), by (model, purpose).
+    pub(super) sql_cache: RwLock<rustc_hash::FxHashMap<(std::any::TypeId, &'static str), Arc<str>>>,
+    /// Counts this engine's schema changes: a pooled connection whose prepared statements are
+    /// older forgets them before its next statement.
+    pub(super) schema_epoch: AtomicU64,
+    /// Keeps an in-memory SQLite database alive while the engine lives, whatever the pool closes.
+    pub(super) _keeper: Mutex<Option<Box<dyn Backend>>>,
+}
+
+impl Shared {
+    pub(super) fn has_listeners(&self) -> bool {
+        self.listening.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn notify(&self, event: &StatementEvent<'_>) {
+        let listeners = self.listeners.read().unwrap_or_else(|p| p.into_inner());
+        for (_, listener) in listeners.iter() {
+            listener(event);
+        }
+    }
+
+    /// Fills what the database left out of a constraint violation from the model metadata: SQLite
+    /// names the columns but not the constraint, PostgreSQL sometimes the constraint but not the
+    /// columns.
+    pub(super) fn complete_error(&self, err: Error) -> Error {
+        let Error::Constraint(mut v) = err else {
+            return err;
+        };
+        let metadata = self
+            .metadata
+            .get_or_init(|| Metadata::registered().ok())
+            .as_ref();
+        if let (Some(md), Some(table)) = (metadata, v.table.as_deref()) {
+            if let Some(t) = md.table(table) {
+                if v.constraint.is_none() && !v.columns.is_empty() {
+                    v.constraint = t.unique_over(&v.columns).map(str::to_owned);
+                }
+                if v.columns.is_empty() {
+                    if let Some(cols) = v
+                        .constraint
+                        .as_deref()
+                        .and_then(|c| t.constraint_columns(c))
+                    {
+                        v.columns = cols.to_vec();
+                    }
+                }
+            }
+        }
+        Error::Constraint(v)
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("url", &self.shared.url)
+            .field("dialect", &self.shared.dialect.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures an [`Engine`] before connecting.
+#[derive(Debug, Clone)]
+pub struct EngineBuilder {
+    url: String,
+    echo: bool,
+    max_connections: u32,
+    connect_timeout: Duration,
+    search_path: Option<String>,
+    implicit_returning: bool,
+    mysql_dialect: Option<&'static crate::dialect::MySql>,
+}
+
+impl EngineBuilder {
+    /// Logs every statement with its parameters at INFO level on the `orm::sql` tracing target (the
+    /// `SQLALCHEMY_ECHO` analog).
+    pub fn echo(mut self, echo: bool) -> Self {
+        self.echo = echo;
+        self
+    }
+
+    /// The most connections the pool opens (10 by default).
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// How long to wait for a free connection or a server (10 s by default).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Whether the flush may use `RETURNING` to read generated keys and server defaults back (on by
+    /// default where the database has it; SQLAlchemy's `implicit_returning`). Off, rows are inserted
+    /// one per statement and each generated key is read back from the connection, as on a database
+    /// without `RETURNING`.
+    pub fn implicit_returning(mut self, on: bool) -> Self {
+        self.implicit_returning = on;
+        self
+    }
+
+    /// PostgreSQL only: the schema every connection works in (`SET search_path`).
+    pub fn search_path(mut self, schema: impl Into<String>) -> Self {
+        self.search_path = Some(schema.into());
+        self
+    }
+
+    /// MySQL only: the capabilities to use whatever the server's version says. By default a MariaDB
+    /// 10.5+ server gets [`crate::dialect::MySql::MARIADB`] (with `RETURNING` on INSERT and DELETE)
+    /// and any other [`crate::dialect::MySql::MYSQL8`]; asking for MySQL 8's on MariaDB exercises
+    /// the paths without `RETURNING` against a real server.
+    pub fn mysql_dialect(mut self, dialect: crate::dialect::MySql) -> Self {
+        self.mysql_dialect = Some(if dialect.is_mariadb() {
+            &crate::dialect::mysql::MARIADB
+        } else {
+            &crate::dialect::mysql::MYSQL8
+        });
+        self
+    }
+
+    /// Connects: parses the URL, opens a first connection to report an unreachable server or a missing
+    /// directory at once, and sets up the pool.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUrl`] for a URL that cannot be understood, [`Error::Connect`] when the database
+    /// cannot be reached or opened.
+    pub fn build(self) -> Result<Engine> {
+        let target = super::url::parse(&self.url)?;
+        let manager = Manager {
+            target,
+            search_path: self.search_path,
+            mysql_dialect: self.mysql_dialect,
+        };
+        let first = manager.open()?;
+        let dialect = first.dialect();
+        let keeper = matches!(manager.target, Target::SqliteMemory(_)).then_some(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(self.max_connections)
+            .min_idle(Some(0))
+            // Broken connections are detected by the driver and discarded on return; a ping per
+            // checkout would cost a round trip per session.
+            .test_on_check_out(false)
+            .connection_timeout(self.connect_timeout)
+            .thread_pool(shared_thread_pool())
+            .build_unchecked(manager);
+        Ok(Engine {
+            shared: Arc::new(Shared {
+                pool,
+                dialect,
+                returning: self.implicit_returning && dialect.supports_returning(),
+                url: super::url::redact(&self.url),
+                echo: AtomicBool::new(self.echo),
+                listeners: RwLock::new(Vec::new()),
+                listening: AtomicBool::new(false),
+                next_listener: AtomicU64::new(0),
+                metadata: OnceLock::new(),
+                sql_cache: RwLock::new(rustc_hash::FxHashMap::default()),
+                schema_epoch: AtomicU64::new(0),
+                _keeper: Mutex::new(keeper),
+            }),
+        })
+    }
+}
+
+/// r2d2 runs a few housekeeping threads per pool; one small set serves every engine of the process.
+fn shared_thread_pool() -> Arc<scheduled_thread_pool::ScheduledThreadPool> {
+    static POOL: OnceLock<Arc<scheduled_thread_pool::ScheduledThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        Arc::new(
+            scheduled_thread_pool::ScheduledThreadPool::builder()
+                .num_threads(1)
+                .thread_name_pattern("orm-pool-{}")
+                .build(),
+        )
+    })
+    .clone()
+}
+
+impl Engine {
+    /// Connects to the database at `url`: `sqlite::memory:`, `sqlite:///relative.db`,
+    /// `sqlite:////absolute.db`, `postgresql://user:pass@host:port/db` or `postgres://...`,
+    /// `mysql://user:pass@host:port/db` or `mariadb://...`.
+    ///
+    /// # Errors
+    ///
+    /// See [`EngineBuilder::build`].
+    pub fn connect(url: &str) -> Result<Engine> {
+        Engine::builder(url).build()
+    }
+
+    /// Connects to `DATABASE_URL`, or to [`DEFAULT_URL`] (`sqlite:///app.db`) when it is not set.
+    ///
+    /// # Errors
+    ///
+    /// See [`EngineBuilder::build`].
+    pub fn from_env() -> Result<Engine> {
+        let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
+        Engine::connect(&url)
+    }
+
+    /// A builder for options (echo, pool size, timeouts, schema).
+    pub fn builder(url: &str) -> EngineBuilder {
+        EngineBuilder {
+            url: url.to_owned(),
+            echo: false,
+            max_connections: 10,
+            connect_timeout: Duration::from_secs(10),
+            search_path: None,
+            implicit_returning: true,
+            mysql_dialect: None,
+        }
+    }
+
+    /// Whether the flush reads generated keys with `RETURNING`.
+    pub(crate) fn uses_returning(&self) -> bool {
+        self.shared.returning
+    }
+
+    /// The dialect of the database.
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        self.shared.dialect
+    }
+
+    /// The URL, password masked.
+    pub fn url(&self) -> &str {
+        &self.shared.url
+    }
+
+    /// Takes a connection from the pool.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Pool`] when none is free within the connect timeout or the server cannot be reached.
+    pub fn connection(&self) -> Result<Connection> {
+        let conn = self
+            .shared
+            .pool
+            .get()
+            .map_err(|e| Error::Pool(e.to_string()))?;
+        Ok(Connection::new(conn, self.shared.clone()))
+    }
+
+    /// The statement cached under `(model, purpose)`, built by `build` the first time.
+    pub(crate) fn cached_sql(
+        &self,
+        model: std::any::TypeId,
+        purpose: &'static str,
+        build: impl FnOnce() -> String,
+    ) -> Arc<str> {
+        let key = (model, purpose);
+        if let Some(sql) = self
+            .shared
+            .sql_cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return sql.clone();
+        }
+        let sql: Arc<str> = build().into();
+        self.shared
+            .sql_cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, sql.clone());
+        sql
+    }
+
+    /// Turns statement logging on or off.
+    pub fn set_echo(&self, echo: bool) {
+        self.shared.echo.store(echo, Ordering::Relaxed);
+    }
+
+    /// Calls `listener` after every statement of every connection of this engine.
+    pub fn on_statement(
+        &self,
+        listener: impl Fn(&StatementEvent<'_>) + Send + Sync + 'static,
+    ) -> ListenerId {
+        let id = ListenerId(self.shared.next_listener.fetch_add(1, Ordering::Relaxed));
+        let mut listeners = self
+            .shared
+            .listeners
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        listeners.push((id, Arc::new(listener)));
+        self.shared.listening.store(true, Ordering::Relaxed);
+        id
+    }
+
+    /// Removes a listener.
+    pub fn remove_listener(&self, id: ListenerId) {
+        let mut listeners = self
+            .shared
+            .listeners
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        listeners.retain(|(i, _)| *i != id);
+        self.shared
+            .listening
+            .store(!listeners.is_empty(), Ordering::Relaxed);
+    }
+
+    /// Records every statement from now until the returned log is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let engine = orm_core::Engine::connect("sqlite::memory:")?;
+    /// let log = engine.record_statements();
+    /// engine.connection()?.batch_execute("CREATE TABLE t (x INTEGER)")?;
+    /// assert_eq!(log.sql(), ["CREATE TABLE t (x INTEGER)"]);
+    /// # Ok::<(), orm_core::Error>(())
+    /// ```
+    pub fn record_statements(&self) -> StatementLog {
+        let entries = Arc::new(Mutex::new(Vec::new()));
+        let sink = entries.clone();
+        let id = self.on_statement(move |e| {
+            sink.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(RecordedStatement {
+                    sql: e.sql.to_owned(),
+                    params: e.params.to_vec(),
+                    duration: e.duration,
+                });
+        });
+        StatementLog {
+            entries,
+            engine: self.clone(),
+            id,
+        }
+    }
+}

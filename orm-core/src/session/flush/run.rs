@@ -1,0 +1,275 @@
+//! Running a flush: the work gathered from the entries, foreign keys filled in, and the helpers the insert, update and delete steps share.
+
+use crate::dialect::Dialect;
+use crate::engine::Connection;
+use crate::error::{Error, Result};
+use crate::query::SqlWriter;
+use crate::schema::{dependency_order, TableDef};
+use crate::session::state::{Entries, Entry, Link, State};
+use crate::session::Session;
+use crate::value::Value;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+/// More rows than this in one INSERT stop paying off (the statement text and its parse grow).
+pub(super) const MAX_ROWS_PER_STATEMENT: usize = 1000;
+
+/// Flushes every pending change of the session; the caller handles failure (rollback and restore).
+pub(crate) fn flush(session: &mut Session) -> Result<()> {
+    let dialect = session.engine.dialect();
+    let returning = session.engine.uses_returning();
+    let Session { conn, entries, .. } = session;
+    let conn = conn
+        .as_mut()
+        .ok_or_else(|| Error::Pool("the session has no connection".to_owned()))?;
+    // Objects loaded without a snapshot get one now if the flush looks at them: written, linked or
+    // being deleted.
+    let lazy: Vec<usize> = entries
+        .ids()
+        .filter(|&id| {
+            entries.get(id).is_some_and(|e| {
+                e.is_lazy()
+                    && (e.state == State::Deleting || e.obj.is_touched() || !e.links.is_empty())
+            })
+        })
+        .collect();
+    for id in lazy {
+        entries.materialize(id)?;
+    }
+    let bulk = super::cascade::prepare(conn, dialect, entries)?;
+    let mut work = Work::collect(entries);
+    let order = work.table_order();
+    let mut inserted: HashSet<usize> = HashSet::default();
+    let mut deferred: Vec<(usize, Link)> = Vec::new();
+    for &table in &order {
+        let mut rows: Vec<usize> = work.pending.remove(table.name.as_str()).unwrap_or_default();
+        while !rows.is_empty() {
+            // Rows whose parent in the same table is still waiting go in a later statement; when every
+            // row waits on another (a cycle), all go now and the links are filled afterwards.
+            let waiting: HashSet<usize> = rows.iter().copied().collect();
+            let waits = |id: usize| {
+                entries.get(id).is_some_and(|e| {
+                    e.links
+                        .iter()
+                        .any(|l| l.parent != id && waiting.contains(&l.parent))
+                })
+            };
+            let (mut ready, mut later): (Vec<usize>, Vec<usize>) =
+                rows.iter().partition(|&&id| !waits(id));
+            if ready.is_empty() {
+                ready = std::mem::take(&mut later);
+            }
+            super::insert::insert_rows(
+                conn,
+                dialect,
+                returning,
+                entries,
+                table,
+                &ready,
+                &inserted,
+                &mut deferred,
+            )?;
+            inserted.extend(ready.iter().copied());
+            rows = later;
+        }
+    }
+    for (child, link) in deferred {
+        fill_deferred_link(conn, dialect, entries, child, link)?;
+    }
+    super::update::update_rows(conn, dialect, entries, &order, &work.candidates)?;
+    super::cascade::run(conn, dialect, &bulk)?;
+    for &table in order.iter().rev() {
+        if let Some(ids) = work.deleting.remove(table.name.as_str()) {
+            super::delete::delete_rows(conn, dialect, entries, table, &ids)?;
+        }
+    }
+    // Only now: a flush that fails part way must find the written objects again on retry.
+    for &id in &work.candidates {
+        if let Some(e) = entries.get(id) {
+            e.obj.take_touched();
+        }
+    }
+    Ok(())
+}
+
+/// What the flush has to do, by table.
+struct Work {
+    tables: Vec<&'static TableDef>,
+    pending: HashMap<&'static str, Vec<usize>>,
+    deleting: HashMap<&'static str, Vec<usize>>,
+    /// Persistent entries that were written to or have links: maybe dirty.
+    candidates: Vec<usize>,
+}
+
+impl Work {
+    fn collect(entries: &Entries) -> Work {
+        let mut work = Work {
+            tables: Vec::new(),
+            pending: HashMap::default(),
+            deleting: HashMap::default(),
+            candidates: Vec::new(),
+        };
+        let mut seen: HashSet<&'static str> = HashSet::default();
+        for (id, entry) in entries.slots.iter().enumerate() {
+            let Some(entry) = entry else { continue };
+            let table = entry.obj.table();
+            let bucket = match entry.state {
+                State::Pending => Some(&mut work.pending),
+                State::Deleting => Some(&mut work.deleting),
+                State::Persistent => {
+                    if entry.obj.is_touched() || !entry.links.is_empty() {
+                        work.candidates.push(id);
+                    } else {
+                        continue;
+                    }
+                    None
+                }
+            };
+            if let Some(bucket) = bucket {
+                bucket.entry(table.name.as_str()).or_default().push(id);
+            }
+            if seen.insert(table.name.as_str()) {
+                work.tables.push(table);
+            }
+        }
+        work
+    }
+
+    fn table_order(&self) -> Vec<&'static TableDef> {
+        let (order, _) = dependency_order(&self.tables);
+        order.into_iter().map(|i| self.tables[i]).collect()
+    }
+}
+
+pub(super) fn entry(entries: &Entries, id: usize) -> Result<&Entry> {
+    entries
+        .get(id)
+        .ok_or_else(|| Error::config(format!("session entry {id} vanished during flush")))
+}
+
+/// The parent's current key value for a link, or `None` while the parent is not in the database yet.
+pub(super) fn link_value(
+    entries: &Entries,
+    link: &Link,
+    inserted: &HashSet<usize>,
+) -> Option<Value> {
+    let parent = entries.get(link.parent)?;
+    let in_db = parent.state != State::Pending || inserted.contains(&link.parent);
+    if !in_db {
+        return None;
+    }
+    parent.db_value(link.parent_column)
+}
+
+/// Fills a foreign key whose parent was inserted after the child (a cycle): `UPDATE child SET fk = ?`.
+fn fill_deferred_link(
+    conn: &mut Connection,
+    dialect: &'static dyn Dialect,
+    entries: &mut Entries,
+    child: usize,
+    link: Link,
+) -> Result<()> {
+    // Every parent is in the database by now: none is waiting to be inserted.
+    let none_waiting: HashSet<usize> = HashSet::default();
+    let value = link_value(entries, &link, &none_waiting).ok_or_else(|| {
+        Error::config("a foreign key cycle could not be resolved: the parent was never inserted")
+    })?;
+    let e = entry(entries, child)?;
+    let table = e.obj.table();
+    let obj = e.obj.clone();
+    let mut snapshot = e.snapshot.clone().ok_or_else(|| {
+        Error::config("a foreign key cycle links an object that was not inserted")
+    })?;
+    let pk = obj.pk_indexes();
+    let mut w = SqlWriter::new(dialect);
+    w.push("UPDATE ")
+        .ident(&table.name)
+        .push(" SET ")
+        .ident(&table.columns[link.column].name)
+        .push(" = ")
+        .param(value.clone())
+        .push(" WHERE ");
+    key_filter(&mut w, table, pk, pk.iter().map(|&i| snapshot[i].clone()));
+    let (sql, params) = w.finish();
+    conn.execute(&sql, &params)?;
+    obj.set_value(link.column, value.clone())?;
+    snapshot[link.column] = value;
+    if let Some(e) = entries.slots[child].as_mut() {
+        e.snapshot = Some(snapshot);
+    }
+    Ok(())
+}
+
+/// `"c1" = ? AND "c2" = ?` over the columns `cols` of `table`, bound to `values`: the key (and
+/// version) filter every UPDATE, DELETE and staleness check of the flush writes.
+pub(super) fn key_filter(
+    w: &mut SqlWriter,
+    table: &TableDef,
+    cols: &[usize],
+    values: impl IntoIterator<Item = Value>,
+) {
+    for (n, (&i, v)) in cols.iter().zip(values).enumerate() {
+        if n > 0 {
+            w.push(" AND ");
+        }
+        w.ident(&table.columns[i].name).push(" = ").param(v);
+    }
+}
+
+/// The key columns' positions.
+pub(super) fn key_indexes(table: &TableDef) -> Vec<usize> {
+    table
+        .primary_key
+        .iter()
+        .filter_map(|k| table.column_index(k))
+        .collect()
+}
+
+/// The key values of a row, followed by its version when the table has one.
+pub(super) fn key_values(pk: &[usize], version: Option<usize>, row: &[Value]) -> Vec<Value> {
+    pk.iter()
+        .chain(version.as_ref())
+        .map(|&i| row[i].clone())
+        .collect()
+}
+
+pub(super) fn stale_key(
+    table: &TableDef,
+    pk: &[usize],
+    version: Option<usize>,
+    key: &[Value],
+) -> Error {
+    Error::StaleData {
+        table: table.name.clone(),
+        key: key[..pk.len()]
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        expected: version
+            .and_then(|_| key.get(pk.len()))
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
+    }
+}
+
+/// Which of the rows (key values, then version) no longer matches the database: gone, or changed.
+pub(super) fn find_stale(
+    conn: &mut Connection,
+    dialect: &'static dyn Dialect,
+    table: &TableDef,
+    pk: &[usize],
+    version: Option<usize>,
+    keys: &[&[Value]],
+) -> Result<usize> {
+    for (n, key) in keys.iter().enumerate() {
+        let mut w = SqlWriter::new(dialect);
+        w.push("SELECT 1 FROM ").ident(&table.name).push(" WHERE ");
+        let cols: Vec<usize> = pk.iter().chain(version.as_ref()).copied().collect();
+        key_filter(&mut w, table, &cols, key.iter().cloned());
+        let (sql, params) = w.finish();
+        if conn.query(&sql, &params)?.rows.is_empty() {
+            return Ok(n);
+        }
+    }
+    Ok(0)
+}
