@@ -31,7 +31,7 @@ use std::sync::Arc;
 /// let tag = session.add(Tag::new("rust"));
 /// session.commit()?;
 /// assert_eq!(tag.read().id, Some(1));
-/// let same = session.super::get::<Tag>(1)?.expect("tag 1");
+/// let same = session.get::<Tag>(1)?.expect("tag 1");
 /// assert!(same.ptr_eq(&tag));
 /// tag.write().name = "rustlang".into();
 /// session.commit()?; // UPDATE "tag" SET "name" = ?1 WHERE "id" = ?2
