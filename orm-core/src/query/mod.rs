@@ -12,6 +12,7 @@ mod delete;
 pub(crate) mod expr;
 pub mod func;
 mod insert;
+pub(crate) mod keyed;
 mod operand;
 mod ops;
 mod order;

@@ -7,7 +7,7 @@ use crate::backend::RowReader;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::object::Obj;
-use crate::query::SqlWriter;
+use crate::query::keyed::{Match, SelectRows};
 use crate::value::{ToValue, Value};
 
 impl Session {
@@ -72,19 +72,14 @@ impl Session {
         let dialect = self.engine.dialect();
         self.engine
             .cached_sql(std::any::TypeId::of::<M>(), "get", || {
-                let mut w = SqlWriter::new(dialect);
-                w.push("SELECT ")
-                    .ident_list(M::COLUMNS.iter().copied())
-                    .push(" FROM ")
-                    .ident(M::TABLE_NAME)
-                    .push(" WHERE ");
-                for (i, col) in M::PRIMARY_KEY.iter().enumerate() {
-                    if i > 0 {
-                        w.push(" AND ");
-                    }
-                    w.ident(col).push(" = ").param(Value::Null);
+                let columns: Vec<usize> = (0..M::COLUMNS.len()).collect();
+                SelectRows {
+                    table: M::table(),
+                    columns: &columns,
+                    by: Match::one(M::primary_key_indexes()),
+                    lock: false,
                 }
-                w.finish().0
+                .sql(dialect)
             })
     }
 

@@ -8,7 +8,7 @@ use super::{Obj, Session};
 use crate::backend::RowReader;
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::query::SqlWriter;
+use crate::query::keyed::RelatedRows;
 use crate::relation::{Relation, RelationKind};
 use crate::value::Value;
 
@@ -105,62 +105,23 @@ impl Session {
         };
         let batch = self.engine().dialect().max_params().max(1);
         for chunk in missing.chunks(batch) {
-            let dialect = self.engine().dialect();
-            let mut w = SqlWriter::new(dialect);
-            w.push("SELECT ");
-            for (i, c) in T::COLUMNS.iter().enumerate() {
-                if i > 0 {
-                    w.push(", ");
-                }
-                w.qualified(T::TABLE_NAME, c);
-            }
-            let remote = target.columns[r.remote].name.as_str();
-            let group_by = match through {
-                Some((assoc, (local_fk, remote_fk))) => {
-                    let local_fk = assoc.columns[local_fk].name.as_str();
-                    w.push(", ")
-                        .qualified(&assoc.name, local_fk)
-                        .push(" FROM ")
-                        .ident(T::TABLE_NAME)
-                        .push(" INNER JOIN ")
-                        .ident(&assoc.name)
-                        .push(" ON ")
-                        .qualified(&assoc.name, &assoc.columns[remote_fk].name)
-                        .push(" = ")
-                        .qualified(T::TABLE_NAME, remote)
-                        .push(" WHERE ")
-                        .qualified(&assoc.name, local_fk);
-                    T::COLUMNS.len()
-                }
-                None => {
-                    w.push(" FROM ")
-                        .ident(T::TABLE_NAME)
-                        .push(" WHERE ")
-                        .qualified(T::TABLE_NAME, remote);
-                    r.remote
-                }
+            let shape = RelatedRows {
+                target,
+                column: r.remote,
+                through,
+                rows: chunk.len(),
+                ordered: def.kind.is_many(),
             };
-            w.push(" IN (");
-            for (i, k) in chunk.iter().enumerate() {
-                if i > 0 {
-                    w.push(", ");
-                }
-                w.param(k.clone());
-            }
-            w.push(")");
-            if def.kind.is_many() {
-                w.push(" ORDER BY ");
-                for (i, k) in target.primary_key.iter().enumerate() {
-                    if i > 0 {
-                        w.push(", ");
-                    }
-                    w.qualified(T::TABLE_NAME, k);
-                }
-            }
-            let (sql, params) = w.finish();
+            let sql = shape.sql(self.engine().dialect());
+            // The parent key each row hangs from: the association's column after the target's,
+            // or the target's own foreign key.
+            let group_by = match through {
+                Some(_) => T::COLUMNS.len(),
+                None => r.remote,
+            };
             self.reserve_entries::<T>(chunk.len());
             self.with_connection_taken(|conn, session| {
-                conn.query_rows(&sql, &params, |row| {
+                conn.query_rows(&sql, chunk, |row| {
                     let key = row
                         .value(group_by)
                         .map_err(|e| e.at(T::TABLE_NAME, row.column_name(group_by)))?;

@@ -10,7 +10,7 @@ use super::MAX_ROWS_PER_STATEMENT;
 use crate::dialect::Dialect;
 use crate::engine::Connection;
 use crate::error::{ConstraintKind, ConstraintViolation, Error, Result};
-use crate::query::SqlWriter;
+use crate::query::keyed::{DeleteRows, Match, SelectRows};
 use crate::relation::{RelationDef, RelationKind};
 use crate::schema::{FkAction, TableDef};
 use crate::session::identity::{IdentityKey, KeyPart};
@@ -185,17 +185,6 @@ pub(super) fn prepare(
     Ok(bulk)
 }
 
-fn in_list(w: &mut SqlWriter, keys: &[Value]) {
-    w.push(" IN (");
-    for (i, k) in keys.iter().enumerate() {
-        if i > 0 {
-            w.push(", ");
-        }
-        w.param(k.clone());
-    }
-    w.push(")");
-}
-
 fn select_children(
     conn: &mut Connection,
     dialect: &'static dyn Dialect,
@@ -204,17 +193,16 @@ fn select_children(
     keys: &[Value],
 ) -> Result<Vec<Vec<Value>>> {
     let mut out = Vec::new();
+    let all: Vec<usize> = (0..child.columns.len()).collect();
     for chunk in keys.chunks(dialect.max_params().max(1)) {
-        let mut w = SqlWriter::new(dialect);
-        w.push("SELECT ")
-            .ident_list(child.columns.iter().map(|c| c.name.as_str()))
-            .push(" FROM ")
-            .ident(&child.name)
-            .push(" WHERE ")
-            .ident(&child.columns[column].name);
-        in_list(&mut w, chunk);
-        let (sql, params) = w.finish();
-        out.extend(conn.query(&sql, &params)?.rows);
+        let sql = SelectRows {
+            table: child,
+            columns: &all,
+            by: Match::many(&[column], chunk.len()),
+            lock: false,
+        }
+        .sql(dialect);
+        out.extend(conn.query(&sql, chunk)?.rows);
     }
     Ok(out)
 }
@@ -230,14 +218,12 @@ pub(super) fn run(
             .keys
             .chunks(dialect.max_params().clamp(1, MAX_ROWS_PER_STATEMENT))
         {
-            let mut w = SqlWriter::new(dialect);
-            w.push("DELETE FROM ")
-                .ident(&b.table.name)
-                .push(" WHERE ")
-                .ident(&b.table.columns[b.column].name);
-            in_list(&mut w, chunk);
-            let (sql, params) = w.finish();
-            conn.execute(&sql, &params)?;
+            let sql = DeleteRows {
+                table: b.table,
+                by: Match::many(&[b.column], chunk.len()),
+            }
+            .sql(dialect);
+            conn.execute(&sql, chunk)?;
         }
     }
     Ok(())

@@ -1,10 +1,10 @@
 //! Deletes: children first; IN lists on PostgreSQL, one prepared statement per row on SQLite.
 
-use super::{find_stale, key_filter, key_indexes, key_values, stale_key, MAX_ROWS_PER_STATEMENT};
+use super::{find_stale, key_indexes, key_values, stale_key, MAX_ROWS_PER_STATEMENT};
 use crate::dialect::Dialect;
 use crate::engine::Connection;
 use crate::error::Result;
-use crate::query::SqlWriter;
+use crate::query::keyed::{DeleteRows, Match};
 use crate::schema::TableDef;
 use crate::session::identity::KeyPart;
 use crate::session::state::{Entries, Record};
@@ -47,20 +47,12 @@ pub(super) fn delete_rows(
         // One round trip per thousand rows.
         let per_statement = dialect.max_params().clamp(1, MAX_ROWS_PER_STATEMENT);
         for chunk in keys.chunks(per_statement) {
-            let mut w = SqlWriter::new(dialect);
-            w.push("DELETE FROM ")
-                .ident(&table.name)
-                .push(" WHERE ")
-                .ident(&table.columns[pk[0]].name)
-                .push(" IN (");
-            for (n, key) in chunk.iter().enumerate() {
-                if n > 0 {
-                    w.push(", ");
-                }
-                w.param(key[0].clone());
+            let sql = DeleteRows {
+                table,
+                by: Match::many(&pk, chunk.len()),
             }
-            w.push(")");
-            let (sql, params) = w.finish();
+            .sql(dialect);
+            let params: Vec<Value> = chunk.iter().map(|key| key[0].clone()).collect();
             if conn.execute(&sql, &params)? != chunk.len() as u64 {
                 let refs: Vec<&[Value]> = chunk.iter().map(Vec::as_slice).collect();
                 let first = find_stale(conn, dialect, table, &pk, None, &refs)?;
@@ -71,11 +63,12 @@ pub(super) fn delete_rows(
     }
     // In process (SQLite): one prepared statement per row beats building an IN list (which SQLite
     // turns into a temporary index per statement).
-    let mut w = SqlWriter::new(dialect);
-    w.push("DELETE FROM ").ident(&table.name).push(" WHERE ");
     let cols: Vec<usize> = pk.iter().chain(version.as_ref()).copied().collect();
-    key_filter(&mut w, table, &cols, std::iter::repeat(Value::Null));
-    let (sql, _) = w.finish();
+    let sql = DeleteRows {
+        table,
+        by: Match::one(&cols),
+    }
+    .sql(dialect);
     let width = pk.len() + usize::from(version.is_some());
     let params: Vec<Value> = keys.iter().flatten().cloned().collect();
     let counts = conn.execute_each(&sql, &params, width)?;

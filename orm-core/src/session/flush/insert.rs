@@ -6,7 +6,7 @@ use super::{entry, link_value, MAX_ROWS_PER_STATEMENT};
 use crate::dialect::Dialect;
 use crate::engine::Connection;
 use crate::error::{Error, Result};
-use crate::query::SqlWriter;
+use crate::query::keyed::{InsertRows, Match, SelectRows};
 use crate::schema::TableDef;
 use crate::session::identity::KeyPart;
 use crate::session::state::{Entries, Entry, Link, State};
@@ -121,14 +121,13 @@ fn insert_group(
         let rest = rows.split_off(rows.len().min(per_statement));
         let chunk = std::mem::replace(&mut rows, rest);
         if sql.0 != chunk.len() {
-            let text = insert_sql(
-                dialect,
+            let text = InsertRows {
                 table,
-                &columns,
-                chunk.len(),
-                &returning,
-                use_returning,
-            );
+                columns: &columns,
+                rows: chunk.len(),
+                returning: if use_returning { &returning } else { &[] },
+            }
+            .sql(dialect);
             sql = (chunk.len(), text);
         }
         let text = sql.1.as_str();
@@ -169,41 +168,6 @@ fn insert_group(
     Ok(())
 }
 
-/// `INSERT INTO t (columns) VALUES (...), ... [RETURNING ...]` for `rows` rows, placeholders only.
-fn insert_sql(
-    dialect: &'static dyn Dialect,
-    table: &TableDef,
-    columns: &[usize],
-    rows: usize,
-    returning: &[usize],
-    use_returning: bool,
-) -> String {
-    let mut w = SqlWriter::new(dialect);
-    w.push("INSERT INTO ").ident(&table.name);
-    if columns.is_empty() {
-        w.push(dialect.insert_default_values());
-    } else {
-        w.push(" (")
-            .ident_list(columns.iter().map(|&i| table.columns[i].name.as_str()))
-            .push(") VALUES ");
-        for r in 0..rows {
-            w.push(if r == 0 { "(" } else { ", (" });
-            for k in 0..columns.len() {
-                if k > 0 {
-                    w.push(", ");
-                }
-                w.param(Value::Null);
-            }
-            w.push(")");
-        }
-    }
-    if use_returning && !returning.is_empty() {
-        w.push(" RETURNING ")
-            .ident_list(returning.iter().map(|&i| table.columns[i].name.as_str()));
-    }
-    w.finish().0
-}
-
 /// The insert path without `RETURNING`, after an INSERT: the generated keys from the connection
 /// (one row's, or a block of consecutive keys), then the other columns the database filled (server defaults) by a SELECT on the key.
 fn read_back(
@@ -229,21 +193,13 @@ fn read_back(
     if rest.is_empty() {
         return Ok(());
     }
-    let mut w = SqlWriter::new(dialect);
-    w.push("SELECT ")
-        .ident_list(rest.iter().map(|&i| table.columns[i].name.as_str()))
-        .push(" FROM ")
-        .ident(&table.name)
-        .push(" WHERE ");
-    for (n, &k) in pk.iter().enumerate() {
-        if n > 0 {
-            w.push(" AND ");
-        }
-        w.ident(&table.columns[k].name)
-            .push(" = ")
-            .param(Value::Null);
+    let sql = SelectRows {
+        table,
+        columns: &rest,
+        by: Match::one(pk),
+        lock: false,
     }
-    let sql = w.finish().0;
+    .sql(dialect);
     for (_, values) in chunk.iter_mut() {
         let key: Vec<Value> = pk.iter().map(|&k| values[k].clone()).collect();
         let mut found = false;

@@ -10,6 +10,5 @@ mod update;
 
 pub(super) use run::flush;
 use run::{
-    entry, find_stale, key_filter, key_indexes, key_values, link_value, stale_key,
-    MAX_ROWS_PER_STATEMENT,
+    entry, find_stale, key_indexes, key_values, link_value, stale_key, MAX_ROWS_PER_STATEMENT,
 };

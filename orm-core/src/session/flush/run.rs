@@ -3,7 +3,7 @@
 use crate::dialect::Dialect;
 use crate::engine::Connection;
 use crate::error::{Error, Result};
-use crate::query::SqlWriter;
+use crate::query::keyed::{Match, SelectRows, UpdateRows};
 use crate::schema::{dependency_order, TableDef};
 use crate::session::state::{Entries, Entry, Link, State};
 use crate::session::Session;
@@ -180,16 +180,15 @@ fn fill_deferred_link(
         Error::config("a foreign key cycle links an object that was not inserted")
     })?;
     let pk = obj.pk_indexes();
-    let mut w = SqlWriter::new(dialect);
-    w.push("UPDATE ")
-        .ident(&table.name)
-        .push(" SET ")
-        .ident(&table.columns[link.column].name)
-        .push(" = ")
-        .param(value.clone())
-        .push(" WHERE ");
-    key_filter(&mut w, table, pk, pk.iter().map(|&i| snapshot[i].clone()));
-    let (sql, params) = w.finish();
+    let sql = UpdateRows {
+        table,
+        set: &[link.column],
+        by: Match::one(pk),
+    }
+    .sql(dialect);
+    let params: Vec<Value> = std::iter::once(value.clone())
+        .chain(pk.iter().map(|&i| snapshot[i].clone()))
+        .collect();
     conn.execute(&sql, &params)?;
     obj.set_value(link.column, value.clone())?;
     snapshot[link.column] = value;
@@ -197,22 +196,6 @@ fn fill_deferred_link(
         e.snapshot = Some(snapshot);
     }
     Ok(())
-}
-
-/// `"c1" = ? AND "c2" = ?` over the columns `cols` of `table`, bound to `values`: the key (and
-/// version) filter every UPDATE, DELETE and staleness check of the flush writes.
-pub(super) fn key_filter(
-    w: &mut SqlWriter,
-    table: &TableDef,
-    cols: &[usize],
-    values: impl IntoIterator<Item = Value>,
-) {
-    for (n, (&i, v)) in cols.iter().zip(values).enumerate() {
-        if n > 0 {
-            w.push(" AND ");
-        }
-        w.ident(&table.columns[i].name).push(" = ").param(v);
-    }
 }
 
 /// The key columns' positions.
@@ -261,13 +244,16 @@ pub(super) fn find_stale(
     version: Option<usize>,
     keys: &[&[Value]],
 ) -> Result<usize> {
+    let cols: Vec<usize> = pk.iter().chain(version.as_ref()).copied().collect();
+    let sql = SelectRows {
+        table,
+        columns: &[],
+        by: Match::one(&cols),
+        lock: false,
+    }
+    .sql(dialect);
     for (n, key) in keys.iter().enumerate() {
-        let mut w = SqlWriter::new(dialect);
-        w.push("SELECT 1 FROM ").ident(&table.name).push(" WHERE ");
-        let cols: Vec<usize> = pk.iter().chain(version.as_ref()).copied().collect();
-        key_filter(&mut w, table, &cols, key.iter().cloned());
-        let (sql, params) = w.finish();
-        if conn.query(&sql, &params)?.rows.is_empty() {
+        if conn.query(&sql, key)?.rows.is_empty() {
             return Ok(n);
         }
     }

@@ -3,11 +3,11 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::{entry, find_stale, key_filter, link_value, stale_key, MAX_ROWS_PER_STATEMENT};
+use super::{entry, find_stale, link_value, stale_key, MAX_ROWS_PER_STATEMENT};
 use crate::dialect::Dialect;
 use crate::engine::Connection;
 use crate::error::Result;
-use crate::query::SqlWriter;
+use crate::query::keyed::{BatchForm, Match, UpdateBatch, UpdateRows};
 use crate::schema::TableDef;
 use crate::session::identity::KeyPart;
 use crate::session::state::{Entries, Entry, Record};
@@ -164,12 +164,9 @@ pub(super) fn update_rows(
         }
     }
     for group in &groups {
-        if dialect.supports_update_from_values() && !dialect.is_embedded() && group.rows() > 1 {
-            update_batched(conn, dialect, group)?;
-        } else if dialect.supports_update_join() && group.rows() > 1 {
-            update_joined(conn, dialect, group)?;
-        } else {
-            update_each(conn, dialect, group)?;
+        match BatchForm::of(dialect) {
+            Some(form) if group.rows() > 1 => update_batched(conn, dialect, group, form)?,
+            _ => update_each(conn, dialect, group)?,
         }
     }
     Ok(())
@@ -177,127 +174,46 @@ pub(super) fn update_rows(
 
 /// One `UPDATE ... SET <changed> WHERE <key> [AND version]` per row, prepared once.
 fn update_each(conn: &mut Connection, dialect: &'static dyn Dialect, g: &Group) -> Result<()> {
-    let table = g.table;
-    let mut w = SqlWriter::new(dialect);
-    w.push("UPDATE ").ident(&table.name).push(" SET ");
-    for (n, &i) in g.changed.iter().enumerate() {
-        if n > 0 {
-            w.push(", ");
-        }
-        w.ident(&table.columns[i].name)
-            .push(" = ")
-            .param(Value::Null);
+    let by: Vec<usize> = g.pk.iter().chain(g.version.as_ref()).copied().collect();
+    let sql = UpdateRows {
+        table: g.table,
+        set: &g.changed,
+        by: Match::one(&by),
     }
-    w.push(" WHERE ");
-    let cols: Vec<usize> = g.pk.iter().chain(g.version.as_ref()).copied().collect();
-    key_filter(&mut w, table, &cols, std::iter::repeat(Value::Null));
-    let (sql, _) = w.finish();
+    .sql(dialect);
     let counts = conn.execute_each(&sql, &g.params, g.width())?;
     match counts.iter().position(|&c| c != 1) {
-        Some(n) => Err(stale_key(table, g.pk, g.version, g.key(n))),
+        Some(n) => Err(stale_key(g.table, g.pk, g.version, g.key(n))),
         None => Ok(()),
     }
 }
 
-/// PostgreSQL: many rows per `UPDATE t SET c = v.c FROM (VALUES ...) AS v(...) WHERE t.k = v.k`.
-fn update_batched(conn: &mut Connection, dialect: &'static dyn Dialect, g: &Group) -> Result<()> {
-    let table = g.table;
-    let (set_len, width) = (g.changed.len(), g.width());
-    // VALUES has no column types of its own: each cell is cast to its column's type. The cells are
-    // written in the group's order: new values, key, old version.
-    let cells: Vec<usize> = g
-        .changed
-        .iter()
-        .chain(g.pk)
-        .chain(g.version.as_ref())
-        .copied()
-        .collect();
-    let casts: Vec<String> = cells
-        .iter()
-        .map(|&i| format!("::{}", dialect.column_type(&table.columns[i].ty)))
-        .collect();
-    let names: Vec<String> = (0..width).map(|n| format!("v{n}")).collect();
+/// Many rows per statement, in the dialect's batched form ([`BatchForm`]). The group's values are
+/// laid out as the statement binds them: per row the new values, the key, the old version. A
+/// stale row shows as a short count of matched rows.
+fn update_batched(
+    conn: &mut Connection,
+    dialect: &'static dyn Dialect,
+    g: &Group,
+    form: BatchForm,
+) -> Result<()> {
+    let width = g.width();
+    let by: Vec<usize> = g.pk.iter().chain(g.version.as_ref()).copied().collect();
     let per_statement = (dialect.max_params() / width).clamp(1, MAX_ROWS_PER_STATEMENT);
+    let mut sql = (0, String::new());
     for (chunk_no, chunk) in g.params.chunks(width * per_statement).enumerate() {
-        let mut w = SqlWriter::new(dialect);
-        w.push("UPDATE ").ident(&table.name).push(" SET ");
-        for (n, &i) in g.changed.iter().enumerate() {
-            if n > 0 {
-                w.push(", ");
-            }
-            w.ident(&table.columns[i].name)
-                .push(" = \"v\".")
-                .ident(&names[n]);
-        }
-        w.push(" FROM (VALUES ");
-        for (r, row) in chunk.chunks(width).enumerate() {
-            w.push(if r == 0 { "(" } else { ", (" });
-            for (n, v) in row.iter().enumerate() {
-                if n > 0 {
-                    w.push(", ");
-                }
-                w.param(v.clone()).push(&casts[n]);
-            }
-            w.push(")");
-        }
-        w.push(") AS \"v\" (")
-            .ident_list(names.iter().map(String::as_str))
-            .push(") WHERE ");
-        for (n, &i) in g.pk.iter().chain(g.version.as_ref()).enumerate() {
-            if n > 0 {
-                w.push(" AND ");
-            }
-            w.qualified(&table.name, &table.columns[i].name)
-                .push(" = \"v\".")
-                .ident(&names[set_len + n]);
-        }
-        let (sql, params) = w.finish();
         let rows = chunk.len() / width;
-        let matched = conn.execute(&sql, &params)?;
-        check_matched(conn, dialect, g, chunk_no * per_statement, rows, matched)?;
-    }
-    Ok(())
-}
-
-/// MySQL: many rows per `UPDATE t JOIN (SELECT ? AS v0, ... UNION ALL SELECT ?, ...) AS v ON
-/// t.k = v.k SET t.c = v.c`, the form of a batched UPDATE that MySQL 8 and MariaDB both take (a
-/// multi-table UPDATE, with a derived table of the new values; MySQL has no `UPDATE ... FROM`).
-/// The connection counts matched rows, so a stale row shows as a short count.
-fn update_joined(conn: &mut Connection, dialect: &'static dyn Dialect, g: &Group) -> Result<()> {
-    let table = g.table;
-    let (set_len, width) = (g.changed.len(), g.width());
-    let names: Vec<String> = (0..width).map(|n| format!("v{n}")).collect();
-    let per_statement = (dialect.max_params() / width).clamp(1, MAX_ROWS_PER_STATEMENT);
-    for (chunk_no, chunk) in g.params.chunks(width * per_statement).enumerate() {
-        let mut w = SqlWriter::new(dialect);
-        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        w.push("UPDATE ")
-            .ident(&table.name)
-            .push(" JOIN (")
-            .union_rows(&name_refs, chunk)
-            .push(") AS ")
-            .ident("v")
-            .push(" ON ");
-        for (n, &i) in g.pk.iter().chain(g.version.as_ref()).enumerate() {
-            if n > 0 {
-                w.push(" AND ");
-            }
-            w.qualified(&table.name, &table.columns[i].name)
-                .push(" = ")
-                .qualified("v", &names[set_len + n]);
+        if sql.0 != rows {
+            let shape = UpdateBatch {
+                table: g.table,
+                set: &g.changed,
+                by: &by,
+                rows,
+                form,
+            };
+            sql = (rows, shape.sql(dialect));
         }
-        w.push(" SET ");
-        for (n, &i) in g.changed.iter().enumerate() {
-            if n > 0 {
-                w.push(", ");
-            }
-            w.qualified(&table.name, &table.columns[i].name)
-                .push(" = ")
-                .qualified("v", &names[n]);
-        }
-        let (sql, params) = w.finish();
-        let rows = chunk.len() / width;
-        let matched = conn.execute(&sql, &params)?;
+        let matched = conn.execute(&sql.1, chunk)?;
         check_matched(conn, dialect, g, chunk_no * per_statement, rows, matched)?;
     }
     Ok(())
