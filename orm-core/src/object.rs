@@ -3,8 +3,9 @@
 
 use std::any::Any;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use std::sync::{
+    Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError, Weak,
+};
 
 use crate::error::{Error, Result};
 use crate::model::Model;
@@ -22,42 +23,82 @@ pub struct Obj<M> {
 
 pub(crate) struct Cell<M> {
     value: RwLock<M>,
-    /// Set by [`Obj::write`], cleared by flush: only written objects are compared with their snapshot.
-    touched: AtomicBool,
-    /// The object was loaded and the session keeps no snapshot of it: the first write takes one
-    /// (into `before`), so that objects only read never pay for a copy of their values.
-    lazy: AtomicBool,
-    /// The values before the first write of a lazy object: what the database holds.
-    before: Mutex<Option<Vec<Value>>>,
-    /// Where the first session that tracks the object keeps it: the session's number in the high
-    /// 32 bits, the entry's number plus one in the low 32 (0: none). The session checks the entry
-    /// holds this very object before trusting it, so a stale hint only costs a map lookup.
-    slot: AtomicU64,
+    track: Mutex<Track>,
 }
 
-/// Counts [`Obj::write`] calls, process-wide: a session whose last flush saw the same count knows
-/// that none of its objects was written since, without looking at each (an autoflush before every
-/// query would otherwise cost a pass over every tracked object). A write elsewhere only costs a look.
-pub(crate) static WRITES: AtomicU64 = AtomicU64::new(0);
+/// Where an object stands with the session that owns it.
+struct Track {
+    /// The session that owns the object (one at a time); dangling when none does.
+    owner: Weak<Tracker>,
+    /// The object's entry in its owner.
+    entry: usize,
+    /// The object has a row in the database (loaded, or inserted by a flush).
+    persistent: bool,
+    /// What the database holds, taken at the first write after the object was loaded or flushed;
+    /// `None` while the object is unmodified (its values are the database's).
+    committed: Option<Vec<Value>>,
+}
+
+/// A session's side of object ownership: the objects written since its last flush, handed over
+/// by [`Obj::write`] at each object's first write. Held strongly here, so that a modified object
+/// outlives the application's handles until it is flushed.
+#[derive(Default)]
+pub(crate) struct Tracker {
+    modified: Mutex<Vec<Arc<dyn AnyObj>>>,
+}
+
+impl Tracker {
+    /// Takes the objects written since the last call.
+    pub(crate) fn take_modified(&self) -> Vec<Arc<dyn AnyObj>> {
+        std::mem::take(&mut *self.modified.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Whether any object was written since the last [`Tracker::take_modified`].
+    pub(crate) fn has_modified(&self) -> bool {
+        !self
+            .modified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+    }
+
+    /// Hands `obj` over as modified (a write, or a change put back by a rollback).
+    pub(crate) fn push_modified(&self, obj: Arc<dyn AnyObj>) {
+        self.modified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(obj);
+    }
+}
+
+/// An object's state in its session, saved by the journal before a change and put back by it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Tracked {
+    pub(crate) persistent: bool,
+    pub(crate) committed: Option<Vec<Value>>,
+}
 
 impl<M: Model> Obj<M> {
+    /// A new object: in no session, no row.
     pub(crate) fn new(value: M) -> Self {
-        Self::with_lazy(value, false)
+        Self::with_state(value, false)
     }
 
-    /// An object just loaded from the database, whose snapshot is taken by its first write.
+    /// An object just loaded from the database.
     pub(crate) fn loaded(value: M) -> Self {
-        Self::with_lazy(value, true)
+        Self::with_state(value, true)
     }
 
-    fn with_lazy(value: M, lazy: bool) -> Self {
+    fn with_state(value: M, persistent: bool) -> Self {
         Obj {
             cell: Arc::new(Cell {
                 value: RwLock::new(value),
-                touched: AtomicBool::new(false),
-                lazy: AtomicBool::new(lazy),
-                before: Mutex::new(None),
-                slot: AtomicU64::new(0),
+                track: Mutex::new(Track {
+                    owner: Weak::new(),
+                    entry: 0,
+                    persistent,
+                    committed: None,
+                }),
             }),
         }
     }
@@ -69,17 +110,17 @@ impl<M: Model> Obj<M> {
         self.cell.value.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Writes the object; the change is found and flushed by the session.
+    /// Writes the object; the change is found and flushed by the session that owns it. The first
+    /// write after a load or a flush keeps what the database holds and tells the session.
     pub fn write(&self) -> RwLockWriteGuard<'_, M> {
         let guard = self.cell.value.write().unwrap_or_else(|p| p.into_inner());
-        if self.cell.lazy.load(Ordering::Acquire) {
-            let mut before = self.cell.before.lock().unwrap_or_else(|p| p.into_inner());
-            if before.is_none() {
-                *before = Some(guard.to_values());
+        let mut track = self.cell.track();
+        if track.persistent && track.committed.is_none() {
+            track.committed = Some(guard.to_values());
+            if let Some(owner) = track.owner.upgrade() {
+                owner.push_modified(self.cell.clone());
             }
         }
-        self.cell.touched.store(true, Ordering::Relaxed);
-        WRITES.fetch_add(1, Ordering::Release);
         guard
     }
 
@@ -126,31 +167,40 @@ pub(crate) trait AnyObj: Send + Sync {
     fn table(&self) -> &'static TableDef;
     fn values(&self) -> Result<Vec<Value>>;
     fn value(&self, index: usize) -> Result<Value>;
+    /// Changes column `index` (a foreign key filled in, a key or default read back): like a write,
+    /// it keeps what the database holds first.
     fn set_value(&self, index: usize, value: Value) -> Result<()>;
+    /// Puts values back into the fields (a rollback), leaving the tracked state alone.
     fn set_values(&self, values: Vec<Value>) -> Result<()>;
     fn apply_insert_defaults(&self) -> Result<()>;
     fn apply_update_hooks(&self) -> Result<()>;
-    /// Returns and clears the written flag.
-    fn take_touched(&self) -> bool;
-    /// For a lazy object: the values it held before its first write, taken (and the object stops
-    /// being lazy: the session keeps a snapshot from now on).
-    fn settle(&self) -> Option<Vec<Value>>;
-    /// Whether the object has no session snapshot and takes one at its first write.
-    fn is_lazy(&self) -> bool;
 
-    /// The database's value of column `index` of a lazy object: before its first write, or now.
-    fn db_value(&self, index: usize) -> Result<Value>;
-    fn mark_touched(&self);
-    fn is_touched(&self) -> bool;
+    /// The object's state in its session, for the journal.
+    fn tracked(&self) -> Tracked;
+    /// Puts back a state the journal saved.
+    fn set_tracked(&self, state: Tracked);
+    /// What the database holds when the object was written since its load or flush.
+    fn committed(&self) -> Option<Vec<Value>>;
+    /// The database now holds the object's values (after a flush): unmodified from here on.
+    fn mark_clean(&self);
+    /// The object has a row from now on (`true`), or has none (inserted and rolled back, deleted).
+    fn set_persistent(&self, persistent: bool);
+    /// The database's value of column `index`: as of the first write, or now. `None` for an object
+    /// with no row.
+    fn db_value(&self, index: usize) -> Result<Option<Value>>;
+
+    /// The entry `owner` keeps the object in, if `owner` owns it.
+    fn entry_in(&self, owner: &Arc<Tracker>) -> Option<usize>;
+    /// Whether a session other than `owner` owns the object (and still exists).
+    fn owned_elsewhere(&self, owner: &Arc<Tracker>) -> bool;
+    /// `owner` owns the object from now on, in entry `entry`.
+    fn claim(&self, owner: &Arc<Tracker>, entry: usize);
+    /// `owner` lets the object go (if it owns it).
+    fn release(&self, owner: &Arc<Tracker>);
+
     fn pk_indexes(&self) -> &'static [usize];
     fn has_update_hooks(&self) -> bool;
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
-    fn addr(&self) -> usize;
-    /// The entry session `session` keeps the object in, if it claimed it.
-    fn slot_in(&self, session: u32) -> Option<usize>;
-    /// Records that `session` keeps the object in entry `id`; false when another session claimed it
-    /// first (that session finds it by address instead).
-    fn claim(&self, session: u32, id: usize) -> bool;
     fn relations(&self) -> &'static [RelationDef];
     /// The targets assigned to `BelongsTo` fields since the last flush, by relationship number.
     fn take_assigned(&self) -> Result<Vec<(usize, ErasedObj)>>;
@@ -180,6 +230,12 @@ impl<M: Model> Cell<M> {
     }
 }
 
+impl<M> Cell<M> {
+    fn track(&self) -> MutexGuard<'_, Track> {
+        self.track.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 fn decode_into(table: &TableDef, index: usize, e: crate::ValueError) -> Error {
     match table.columns.get(index) {
         Some(c) => e.at(&table.name, &c.name),
@@ -201,8 +257,14 @@ impl<M: Model> AnyObj for Cell<M> {
     }
 
     fn set_value(&self, index: usize, value: Value) -> Result<()> {
-        self.try_write()?
-            .set_column_value(index, value)
+        let mut obj = self.try_write()?;
+        {
+            let mut track = self.track();
+            if track.persistent && track.committed.is_none() {
+                track.committed = Some(obj.to_values());
+            }
+        }
+        obj.set_column_value(index, value)
             .map_err(|e| decode_into(M::table(), index, e))
     }
 
@@ -225,34 +287,68 @@ impl<M: Model> AnyObj for Cell<M> {
         Ok(())
     }
 
-    fn settle(&self) -> Option<Vec<Value>> {
-        let mut before = self.before.lock().unwrap_or_else(|p| p.into_inner());
-        self.lazy.store(false, Ordering::Release);
-        before.take()
-    }
-
-    fn is_lazy(&self) -> bool {
-        self.lazy.load(Ordering::Acquire)
-    }
-
-    fn db_value(&self, index: usize) -> Result<Value> {
-        let before = self.before.lock().unwrap_or_else(|p| p.into_inner());
-        match before.as_ref().and_then(|b| b.get(index)) {
-            Some(v) => Ok(v.clone()),
-            None => self.value(index),
+    fn tracked(&self) -> Tracked {
+        let track = self.track();
+        Tracked {
+            persistent: track.persistent,
+            committed: track.committed.clone(),
         }
     }
 
-    fn take_touched(&self) -> bool {
-        self.touched.swap(false, Ordering::Relaxed)
+    fn set_tracked(&self, state: Tracked) {
+        let mut track = self.track();
+        track.persistent = state.persistent;
+        track.committed = state.committed;
     }
 
-    fn mark_touched(&self) {
-        self.touched.store(true, Ordering::Relaxed);
+    fn committed(&self) -> Option<Vec<Value>> {
+        self.track().committed.clone()
     }
 
-    fn is_touched(&self) -> bool {
-        self.touched.load(Ordering::Relaxed)
+    fn mark_clean(&self) {
+        self.track().committed = None;
+    }
+
+    fn set_persistent(&self, persistent: bool) {
+        let mut track = self.track();
+        track.persistent = persistent;
+        track.committed = None;
+    }
+
+    fn db_value(&self, index: usize) -> Result<Option<Value>> {
+        {
+            let track = self.track();
+            if !track.persistent {
+                return Ok(None);
+            }
+            if let Some(committed) = &track.committed {
+                return Ok(committed.get(index).cloned());
+            }
+        }
+        self.value(index).map(Some)
+    }
+
+    fn entry_in(&self, owner: &Arc<Tracker>) -> Option<usize> {
+        let track = self.track();
+        std::ptr::eq(track.owner.as_ptr(), Arc::as_ptr(owner)).then_some(track.entry)
+    }
+
+    fn owned_elsewhere(&self, owner: &Arc<Tracker>) -> bool {
+        let track = self.track();
+        !std::ptr::eq(track.owner.as_ptr(), Arc::as_ptr(owner)) && track.owner.strong_count() > 0
+    }
+
+    fn claim(&self, owner: &Arc<Tracker>, entry: usize) {
+        let mut track = self.track();
+        track.owner = Arc::downgrade(owner);
+        track.entry = entry;
+    }
+
+    fn release(&self, owner: &Arc<Tracker>) {
+        let mut track = self.track();
+        if std::ptr::eq(track.owner.as_ptr(), Arc::as_ptr(owner)) {
+            track.owner = Weak::new();
+        }
     }
 
     fn pk_indexes(&self) -> &'static [usize] {
@@ -265,28 +361,6 @@ impl<M: Model> AnyObj for Cell<M> {
 
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
         self
-    }
-
-    fn addr(&self) -> usize {
-        self as *const Self as *const () as usize
-    }
-
-    fn slot_in(&self, session: u32) -> Option<usize> {
-        let slot = self.slot.load(Ordering::Relaxed);
-        let low = (slot & u64::from(u32::MAX)) as usize;
-        ((slot >> 32) as u32 == session && low > 0).then(|| low - 1)
-    }
-
-    fn claim(&self, session: u32, id: usize) -> bool {
-        let Ok(low) = u32::try_from(id + 1) else {
-            return false;
-        };
-        let new = (u64::from(session) << 32) | u64::from(low);
-        self.slot
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
-                (old == 0 || (old >> 32) as u32 == session).then_some(new)
-            })
-            .is_ok()
     }
 
     fn relations(&self) -> &'static [RelationDef] {

@@ -279,6 +279,8 @@ db_test!(fn nul_in_text_is_kept_on_sqlite_and_refused_clearly_on_postgres(engine
 
 db_test!(fn a_bulk_update_of_the_key_is_refused_while_objects_are_loaded(engine) {
     let mut s = setup(engine)?;
+    // The session holds loaded objects weakly: they are loaded while the application holds them.
+    let _loaded = s.all(select::<Account>())?;
     let err = s
         .execute(update::<Account>().set(Account::id, Some(100)).filter(Account::name.eq("ann")))
         .unwrap_err();

@@ -1,11 +1,12 @@
 //! Crate-internal entry points for the query, bulk and relationship code.
 
 use super::identity::IdentityKey;
-use super::state::State;
+use super::state::{Entry, State};
 use super::Session;
 use crate::engine::Connection;
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::object::Tracked;
 use crate::value::Value;
 
 // Small hooks for the query builder's execution (`session/query.rs`); they keep it off the
@@ -31,27 +32,13 @@ impl Session {
         result
     }
 
-    /// A mark of the tracked entries, for [`Session::forget_loaded_since`].
-    pub(crate) fn entries_mark(&self) -> usize {
-        self.entries.slots.len()
-    }
-
-    /// Stops tracking the objects loaded since `mark` (a streamed result keeps memory flat). Only
-    /// loads may have happened since the mark.
-    pub(crate) fn forget_loaded_since(&mut self, mark: usize) {
-        for id in mark..self.entries.slots.len() {
-            self.entries.replace(id, None);
-        }
-        self.entries.slots.truncate(mark);
-    }
-
     /// Whether the session holds loaded objects of `table`.
     pub(crate) fn tracks_table(&self, table: &str) -> bool {
         self.entries
             .slots
             .iter()
             .flatten()
-            .any(|e| e.state != State::Pending && e.obj.table().name == table)
+            .any(|e| e.state != State::Pending && e.obj().is_some_and(|o| o.table().name == table))
     }
 
     /// After a bulk UPDATE: the loaded object of `M` with primary key `key` (if any) takes the new
@@ -67,21 +54,26 @@ impl Session {
         let Some(&id) = self.entries.identity.get(&ikey) else {
             return Ok(());
         };
-        self.entries.materialize(id)?;
-        let Some(mut entry) = self.entries.get(id).cloned() else {
+        let Some(obj) = self.entries.get(id).and_then(Entry::obj) else {
             return Ok(());
         };
-        let obj = entry.obj.clone();
         let before = obj.values()?;
-        self.entries.record(id, Some(before))?;
+        let key = self.entries.get(id).and_then(Entry::identity);
+        self.entries.record(id, Some(before));
+        // The database holds the new values: so does the object, and (when it was written) what
+        // the session keeps of the database's values.
+        let mut committed = obj.committed();
         for (index, value) in updates {
             obj.set_value(*index, value.clone())?;
-            if let Some(slot) = entry.snapshot.as_mut().and_then(|s| s.get_mut(*index)) {
+            if let Some(slot) = committed.as_mut().and_then(|c| c.get_mut(*index)) {
                 *slot = obj.value(*index)?;
             }
         }
-        // Replacing re-keys the identity map when a key column changed.
-        self.entries.replace(id, Some(entry));
+        obj.set_tracked(Tracked {
+            persistent: true,
+            committed,
+        });
+        self.entries.rekey(id, key);
         Ok(())
     }
 
@@ -92,7 +84,7 @@ impl Session {
             return Ok(());
         };
         if let Some(&id) = self.entries.identity.get(&ikey) {
-            self.entries.record(id, None)?;
+            self.entries.record(id, None);
             self.entries.replace(id, None);
         }
         Ok(())

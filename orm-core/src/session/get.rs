@@ -100,7 +100,11 @@ impl Session {
         if entry.state == State::Deleting {
             return Ok(Some(None));
         }
-        downcast::<M>(&entry.obj).map(|o| Some(Some(o)))
+        match entry.obj() {
+            Some(obj) => downcast::<M>(&obj).map(|o| Some(Some(o))),
+            // Dropped by the application: not loaded any more.
+            None => Ok(None),
+        }
     }
 
     /// Turns a row (every column of `M`, in order) into an object through the identity map: a row
@@ -137,25 +141,21 @@ impl Session {
         match key
             .and_then(|key| self.entries.identity.get(key))
             .and_then(|&id| self.entries.get(id))
+            .and_then(Entry::obj)
         {
-            Some(entry) => downcast::<M>(&entry.obj).map(Some),
+            Some(obj) => downcast::<M>(&obj).map(Some),
             None => Ok(None),
         }
     }
 
-    /// Tracks an object just read from the database. No snapshot yet: the object's own values are
-    /// the database's until its first write, which takes one (objects only read never pay for a
-    /// copy), and the object gives its values back as its fields hold them, not as the database
-    /// spelled them (SQLite's text for a timestamp), so only real changes count.
+    /// Tracks an object just read from the database, weakly: the object's own values are the
+    /// database's until its first write, which keeps a copy (objects only read never pay for one),
+    /// and the object gives its values back as its fields hold them, not as the database spelled
+    /// them (SQLite's text for a timestamp), so only real changes count.
     fn track_loaded<M: Model>(&mut self, object: M, key: Option<IdentityKey>) -> Obj<M> {
         let obj = Obj::loaded(object);
-        let entry = Entry {
-            obj: obj.erased(),
-            state: State::Persistent,
-            snapshot: None,
-            links: Vec::new(),
-        };
-        self.entries.push_keyed(entry, key);
+        self.entries
+            .push_keyed(Entry::new(obj.erased(), State::Persistent), key);
         obj
     }
 
@@ -171,7 +171,6 @@ impl Session {
     /// [`Error::NotFound`] when the row is gone; a database error.
     pub fn refresh<M: Model>(&mut self, obj: &Obj<M>) -> Result<()> {
         let key = obj.read().primary_key_values();
-        let id = self.entries.find(&*obj.erased());
         let sql = self.get_sql::<M>();
         let mut fresh = None;
         self.connection()?.query_rows(&sql, &key, |row| {
@@ -181,14 +180,9 @@ impl Session {
         let fresh = fresh.ok_or_else(|| Error::NotFound {
             table: M::TABLE_NAME.to_owned(),
         })?;
-        let row = fresh.to_values();
-        *obj.write() = fresh;
-        // The row read is the snapshot now; a lazy object's capture is stale.
-        obj.erased().settle();
-        obj.erased().take_touched();
-        if let Some(entry) = id.and_then(|id| self.entries.slots[id].as_mut()) {
-            entry.snapshot = Some(row);
-        }
+        *obj.write_untracked()? = fresh;
+        // What the database holds is what the object holds now.
+        obj.erased().mark_clean();
         Ok(())
     }
 }

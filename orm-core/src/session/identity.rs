@@ -182,6 +182,14 @@ impl IdentityMap {
         }
     }
 
+    /// Keeps only the keys whose entry `keep` says is still there.
+    pub(crate) fn retain(&mut self, keep: impl Fn(usize) -> bool) {
+        for t in &mut self.tables {
+            t.ints.retain(|_, id| keep(*id));
+            t.others.retain(|_, id| keep(*id));
+        }
+    }
+
     /// Makes room for `n` more integer keys of `table`.
     pub(crate) fn reserve(&mut self, table: &'static str, n: usize) {
         self.table_mut(table).ints.reserve(n);

@@ -1,6 +1,8 @@
 //! Loading relationships: one batched `SELECT ... WHERE key IN (...)` per relationship and level,
 //! the batches bounded by the dialect's parameter limit. Nothing is ever loaded implicitly.
 
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::identity::KeyPart;
@@ -138,7 +140,7 @@ impl Session {
         let mut done: HashSet<usize> = HashSet::default();
         for parent in parents {
             // The same object twice in `parents` (a join repeats rows) is filled once.
-            if !done.insert(parent.erased().addr()) {
+            if !done.insert(Arc::as_ptr(&parent.cell) as *const () as usize) {
                 continue;
             }
             let key = parent.read().column_value(r.local);
@@ -154,7 +156,7 @@ impl Session {
                 groups.remove(&KeyPart::from(&key)).unwrap_or_default()
             };
             for child in &related {
-                if seen.insert(child.erased().addr()) {
+                if seen.insert(Arc::as_ptr(&child.cell) as *const () as usize) {
                     out.push(child.clone());
                 }
                 // The inverse of a one-to-many is the child's to-one: it is its parent, whole.

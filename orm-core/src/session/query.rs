@@ -159,8 +159,8 @@ impl Session {
     /// Streams the rows of `query` to `f` as they arrive, without collecting them; `f` returns
     /// `Ok(false)` to stop. Returns the number of rows handed over.
     ///
-    /// To keep memory flat over large results, objects the session did not hold before are not kept
-    /// in it after `f` returns: change objects through [`Session::all`] or [`Session::attach`] them.
+    /// Memory stays flat over large results: the session holds loaded objects weakly, so each is
+    /// dropped when `f` lets go of it (a written one is kept, and flushed, as always).
     ///
     /// # Errors
     ///
@@ -177,12 +177,9 @@ impl Session {
         let mut count = 0;
         self.with_connection_taken(|conn, session| {
             conn.stream_rows(&sql, &params, |row| {
-                let mark = session.entries_mark();
                 let item = selection.decode(&mut RowReader::new(row), session)?;
                 count += 1;
-                let go_on = f(item);
-                session.forget_loaded_since(mark);
-                go_on
+                f(item)
             })
         })?;
         Ok(count)

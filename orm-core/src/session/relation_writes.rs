@@ -23,17 +23,21 @@ impl Session {
             .filter(|&id| {
                 self.entries
                     .get(id)
-                    .is_some_and(|e| e.state == State::Pending || e.obj.is_touched())
+                    .and_then(|e| e.obj().map(|o| (e.state, o)))
+                    .is_some_and(|(state, o)| {
+                        !o.relations().is_empty()
+                            && (state == State::Pending || o.committed().is_some())
+                    })
             })
             .collect();
         for id in ids {
-            let Some(obj) = self.entries.get(id).map(|e| e.obj.clone()) else {
+            let Some(obj) = self.entries.get(id).and_then(Entry::obj) else {
                 continue;
             };
             for (i, target) in obj.take_assigned()? {
                 let def = &obj.relations()[i];
                 let r = def.resolve()?;
-                let parent = self.attach_erased(target.0);
+                let parent = self.attach_erased(target.0)?;
                 self.push_link(id, r.local, parent, r.remote);
             }
         }
@@ -104,8 +108,8 @@ impl Session {
     ) -> Result<()> {
         let def = relation.def()?;
         let r = def.resolve()?;
-        let parent_id = self.attach_erased(parent.erased());
-        let child_id = self.attach_erased(child.erased());
+        let parent_id = self.attach_erased(parent.erased())?;
+        let child_id = self.attach_erased(child.erased())?;
         match (def.kind, r.through, def.through) {
             (RelationKind::BelongsTo, ..) => {
                 return Err(Error::config(format!(
@@ -127,7 +131,7 @@ impl Session {
                     })
                     .collect();
                 let row = (through.make)(values)?;
-                let row_id = self.attach_erased(row.0);
+                let row_id = self.attach_erased(row.0)?;
                 self.push_link(row_id, lf, parent_id, r.local);
                 self.push_link(row_id, rf, child_id, r.remote);
             }
@@ -179,8 +183,11 @@ impl Session {
                     )));
                 }
                 if let Some(id) = self.entries.find(&*child.erased()) {
-                    if let Some(e) = self.entries.slots[id].as_mut() {
-                        e.links.retain(|l| l.column != r.remote);
+                    if let Some(e) = self.entries.get(id) {
+                        let state = e.state;
+                        let links = e.links.iter().filter(|l| l.column != r.remote).copied();
+                        let links = links.collect();
+                        self.entries.set_state(id, state, links);
                     }
                 }
                 child
@@ -218,7 +225,7 @@ impl Session {
         let pending = self.entries.ids().find(|&id| {
             self.entries.get(id).is_some_and(|e| {
                 e.state == State::Pending
-                    && e.obj.table().name == assoc.name
+                    && e.obj().is_some_and(|o| o.table().name == assoc.name)
                     && links_to(e, lf, parent_id)
                     && links_to(e, rf, child_id)
             })
@@ -250,17 +257,15 @@ impl Session {
             )));
         };
         if let Some(&id) = self.entries.identity.get(&key) {
-            if let Some(e) = self.entries.slots[id].as_mut() {
-                e.state = State::Deleting;
+            if self.entries.get(id).is_some_and(|e| e.obj().is_some()) {
+                self.entries.mark_deleting(id);
+                return Ok(());
             }
-            return Ok(());
         }
-        self.entries.push(Entry {
-            obj: row,
-            state: State::Deleting,
-            snapshot: Some(values),
-            links: Vec::new(),
-        });
+        // The row is in the database: deleted by its key.
+        row.set_persistent(true);
+        self.entries
+            .push_keyed(Entry::new(row, State::Deleting), Some(key));
         Ok(())
     }
 }

@@ -1,14 +1,16 @@
 //! The session's bookkeeping: one entry per tracked object, and the journal that lets a failed commit,
 //! a rollback or a savepoint put everything back.
+//!
+//! An entry holds its object strongly while the session has something to do with it (pending,
+//! being deleted, linked) and weakly once it is only loaded: objects the application no longer
+//! holds are dropped and their entries swept, so a long session over many rows does not keep them
+//! all. A written object is held by the session's [`Tracker`] until it is flushed.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
-
-use rustc_hash::FxHashMap as HashMap;
+use std::sync::{Arc, Weak};
 
 use super::identity::{IdentityKey, IdentityMap};
 use crate::error::Result;
-use crate::object::{AnyObj, WRITES};
+use crate::object::{AnyObj, Tracked, Tracker};
 use crate::value::Value;
 
 /// Where an object stands.
@@ -16,7 +18,7 @@ use crate::value::Value;
 pub(crate) enum State {
     /// Added, not inserted yet.
     Pending,
-    /// In the database (as of the snapshot).
+    /// In the database.
     Persistent,
     /// Marked for deletion at the next flush.
     Deleting,
@@ -34,90 +36,128 @@ pub(crate) struct Link {
     pub(crate) parent_column: usize,
 }
 
+#[derive(Clone)]
+enum Held {
+    Strong(Arc<dyn AnyObj>),
+    Weak(Weak<dyn AnyObj>),
+}
+
 /// One tracked object.
 #[derive(Clone)]
 pub(crate) struct Entry {
-    pub(crate) obj: Arc<dyn AnyObj>,
+    held: Held,
     pub(crate) state: State,
-    /// The values as last loaded or flushed; `None` while pending.
-    pub(crate) snapshot: Option<Vec<Value>>,
     pub(crate) links: Vec<Link>,
+    /// Another entry's link names this one as its parent: held while the session lives.
+    pinned: bool,
 }
 
 impl Entry {
+    pub(crate) fn new(obj: Arc<dyn AnyObj>, state: State) -> Self {
+        let mut e = Entry {
+            held: Held::Strong(obj),
+            state,
+            links: Vec::new(),
+            pinned: false,
+        };
+        e.settle();
+        e
+    }
+
+    /// The object, unless it was only loaded and the application dropped it.
+    pub(crate) fn obj(&self) -> Option<Arc<dyn AnyObj>> {
+        match &self.held {
+            Held::Strong(o) => Some(o.clone()),
+            Held::Weak(w) => w.upgrade(),
+        }
+    }
+
+    /// Whether the entry holds `obj`.
+    pub(crate) fn holds(&self, obj: &dyn AnyObj) -> bool {
+        let ptr = obj as *const dyn AnyObj as *const ();
+        match &self.held {
+            Held::Strong(o) => Arc::as_ptr(o) as *const () == ptr,
+            Held::Weak(w) => w.as_ptr() as *const () == ptr,
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        match &self.held {
+            Held::Strong(_) => true,
+            Held::Weak(w) => w.strong_count() > 0,
+        }
+    }
+
+    /// Holds the object strongly while the session has work with it, weakly otherwise.
+    fn settle(&mut self) {
+        let strong = self.state != State::Persistent || !self.links.is_empty() || self.pinned;
+        self.held = match (&self.held, strong) {
+            (Held::Weak(w), true) => match w.upgrade() {
+                Some(o) => Held::Strong(o),
+                None => return,
+            },
+            (Held::Strong(o), false) => Held::Weak(Arc::downgrade(o)),
+            (held, _) => held.clone(),
+        };
+    }
+
     pub(crate) fn identity(&self) -> Option<IdentityKey> {
-        let table = self.obj.table().name.as_str();
-        match &self.snapshot {
-            Some(snapshot) => IdentityKey::of_row(table, snapshot, self.obj.pk_indexes()),
-            None if self.is_lazy() => {
-                let pk = self.obj.pk_indexes();
-                let mut key = vec![Value::Null; pk.len()];
-                for (slot, &i) in key.iter_mut().zip(pk) {
-                    *slot = self.obj.db_value(i).ok()?;
-                }
-                IdentityKey::new(table, &key)
-            }
-            None => None,
+        let obj = self.obj()?;
+        let table = obj.table().name.as_str();
+        let pk = obj.pk_indexes();
+        let mut key = vec![Value::Null; pk.len()];
+        for (slot, &i) in key.iter_mut().zip(pk) {
+            *slot = obj.db_value(i).ok()??;
         }
+        IdentityKey::new(table, &key)
     }
 
-    /// Loaded and never given a snapshot: the object's values (or, once written, what it held
-    /// before) are the database's.
-    pub(crate) fn is_lazy(&self) -> bool {
-        self.snapshot.is_none() && self.state != State::Pending && self.obj.is_lazy()
-    }
-
-    /// The database's value of column `index` (the snapshot's, or a lazy object's), `None` for a
-    /// pending object.
+    /// The database's value of column `index`, `None` for a pending object.
     pub(crate) fn db_value(&self, index: usize) -> Option<Value> {
-        match &self.snapshot {
-            Some(s) => s.get(index).cloned(),
-            None if self.is_lazy() => self.obj.db_value(index).ok(),
-            None => None,
-        }
+        self.obj()?.db_value(index).ok()?
     }
 }
 
-/// What an entry was before a change, so that it can be put back.
+/// What an entry and its object were before a change, so that they can be put back.
 pub(crate) struct Record {
     pub(crate) id: usize,
     /// The entry as it was; `None` when the slot was empty (the change created it).
     pub(crate) before: Option<Entry>,
+    /// The object (held until the transaction ends) and its state in the session.
+    pub(crate) obj: Option<(Arc<dyn AnyObj>, Tracked)>,
     /// The object's field values as they were, when the change wrote to the object.
     pub(crate) values: Option<Vec<Value>>,
 }
 
-/// Numbers the sessions' entry sets, for the objects' slot hints (0 is "none").
-static SESSIONS: AtomicU32 = AtomicU32::new(1);
-
 /// Every tracked object, its identity, and the journal of changes since the transaction began.
 pub(crate) struct Entries {
-    /// This set's number in the objects' slot hints.
-    pub(crate) session: u32,
+    /// The objects this session owns hand their first writes over here.
+    pub(crate) tracker: Arc<Tracker>,
     pub(crate) slots: Vec<Option<Entry>>,
     pub(crate) identity: IdentityMap,
-    /// Object address to entry id, for the objects whose slot hint another session holds.
-    pub(crate) by_addr: HashMap<usize, usize>,
+    /// Slots swept empty, for reuse.
+    free: Vec<usize>,
+    /// Entries added since the last sweep.
+    added: usize,
     pub(crate) journal: Vec<Record>,
     /// Set when something may need flushing: pending or deleted objects, links, restored entries.
     /// Cleared when a flush begins.
     pub(crate) changed: bool,
-    /// [`WRITES`] when the last flush began: objects written since make it differ.
-    pub(crate) seen_writes: u64,
 }
+
+/// Fewer entries than this are never swept.
+const SWEEP_MIN: usize = 1024;
 
 impl Default for Entries {
     fn default() -> Self {
         Entries {
-            // A wrap after 4 billion sessions only makes hints collide, which the check of the
-            // entry's object catches.
-            session: SESSIONS.fetch_add(1, Ordering::Relaxed).max(1),
+            tracker: Arc::new(Tracker::default()),
             slots: Vec::new(),
             identity: IdentityMap::default(),
-            by_addr: HashMap::default(),
+            free: Vec::new(),
+            added: 0,
             journal: Vec::new(),
             changed: false,
-            seen_writes: 0,
         }
     }
 }
@@ -125,7 +165,7 @@ impl Default for Entries {
 impl Entries {
     /// Makes room for `n` more entries of `table`.
     pub(crate) fn reserve(&mut self, table: &'static str, n: usize) {
-        self.slots.reserve(n);
+        self.slots.reserve(n.saturating_sub(self.free.len()));
         self.identity.reserve(table, n);
     }
 
@@ -133,40 +173,57 @@ impl Entries {
         self.slots.get(id).and_then(Option::as_ref)
     }
 
+    /// The entry of `obj`, when this session owns it.
     pub(crate) fn find(&self, obj: &dyn AnyObj) -> Option<usize> {
-        if let Some(id) = obj.slot_in(self.session) {
-            if self.get(id).is_some_and(|e| e.obj.addr() == obj.addr()) {
-                return Some(id);
-            }
-        }
-        self.by_addr.get(&obj.addr()).copied()
+        let id = obj.entry_in(&self.tracker)?;
+        self.get(id).is_some_and(|e| e.holds(obj)).then_some(id)
     }
 
-    /// Indexes entry `id` by its object: the object's slot hint, or the address map when another
-    /// session holds the hint.
-    fn index_object(&mut self, obj: &dyn AnyObj, id: usize) {
-        if !obj.claim(self.session, id) {
-            self.by_addr.insert(obj.addr(), id);
-        }
-    }
-
-    pub(crate) fn push(&mut self, entry: Entry) -> usize {
-        let key = entry.identity();
-        self.push_keyed(entry, key)
-    }
-
-    /// [`Entries::push`] with the identity already computed.
+    /// Adds an entry under `key` (its identity, computed by the caller).
     pub(crate) fn push_keyed(&mut self, entry: Entry, key: Option<IdentityKey>) -> usize {
         if entry.state != State::Persistent {
             self.note_change();
         }
-        let id = self.slots.len();
-        self.index_object(&*entry.obj, id);
+        self.added += 1;
+        if self.added > SWEEP_MIN.max(self.slots.len() / 2) {
+            self.sweep();
+        }
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => {
+                self.slots.push(None);
+                self.slots.len() - 1
+            }
+        };
+        if let Some(obj) = entry.obj() {
+            obj.claim(&self.tracker, id);
+        }
         if let Some(key) = key {
             self.identity.insert(key, id);
         }
-        self.slots.push(Some(entry));
+        self.slots[id] = Some(entry);
         id
+    }
+
+    /// Forgets the entries of objects the application dropped, and makes their slots reusable.
+    /// Empty slots are reused only when no journal record can name them any more.
+    fn sweep(&mut self) {
+        self.added = 0;
+        let reuse_empty = self.journal.is_empty();
+        self.free.clear();
+        for (id, slot) in self.slots.iter_mut().enumerate() {
+            if slot.as_ref().is_some_and(|e| !e.is_live()) {
+                *slot = None;
+                self.free.push(id);
+            } else if slot.is_none() && reuse_empty {
+                self.free.push(id);
+            }
+        }
+        let slots = &self.slots;
+        self.identity
+            .retain(|id| slots.get(id).is_some_and(Option::is_some));
+        // Lowest ids last: they are reused first.
+        self.free.reverse();
     }
 
     /// Something may need flushing.
@@ -176,21 +233,25 @@ impl Entries {
 
     /// Whether anything may need flushing since the last flush began.
     pub(crate) fn may_have_changes(&self) -> bool {
-        self.changed || WRITES.load(Ordering::Acquire) != self.seen_writes
+        self.changed || self.tracker.has_modified()
     }
 
     /// A flush begins: what changes from now on is for the next one.
     pub(crate) fn flush_begins(&mut self) {
         self.changed = false;
-        self.seen_writes = WRITES.load(Ordering::Acquire);
     }
 
     /// Sets `child`'s foreign key `link.column` from `link.parent` at flush (replacing an earlier
     /// link of that column).
     pub(crate) fn add_link(&mut self, child: usize, link: Link) {
+        if let Some(parent) = self.slots.get_mut(link.parent).and_then(Option::as_mut) {
+            parent.pinned = true;
+            parent.settle();
+        }
         if let Some(entry) = self.slots.get_mut(child).and_then(Option::as_mut) {
             entry.links.retain(|l| l.column != link.column);
             entry.links.push(link);
+            entry.settle();
             self.changed = true;
         }
     }
@@ -200,41 +261,38 @@ impl Entries {
         if let Some(e) = self.slots.get_mut(id).and_then(Option::as_mut) {
             if e.state == State::Persistent {
                 e.state = State::Deleting;
+                e.settle();
                 self.changed = true;
             }
         }
     }
 
-    /// Gives a lazy entry its snapshot (what the object held before its first write, or holds now);
-    /// every change the flush or the journal makes works on entries with snapshots.
-    pub(crate) fn materialize(&mut self, id: usize) -> Result<()> {
-        let Some(e) = self.slots.get_mut(id).and_then(Option::as_mut) else {
-            return Ok(());
-        };
-        if !e.is_lazy() {
-            return Ok(());
+    /// Sets the state and links of entry `id`, holding its object as they require.
+    pub(crate) fn set_state(&mut self, id: usize, state: State, links: Vec<Link>) {
+        if let Some(e) = self.slots.get_mut(id).and_then(Option::as_mut) {
+            e.state = state;
+            e.links = links;
+            e.settle();
         }
-        let values = match e.obj.settle() {
-            Some(before) => before,
-            None => e.obj.values()?,
-        };
-        e.snapshot = Some(values);
-        Ok(())
     }
 
-    /// Journals the entry `id` as it is now (and, with `values`, its object's values), before a change.
-    ///
-    /// # Errors
-    ///
-    /// When a lazy entry's object cannot be read (a guard is held).
-    pub(crate) fn record(&mut self, id: usize, values: Option<Vec<Value>>) -> Result<()> {
-        self.materialize(id)?;
+    /// Journals the entry `id` and its object's state as they are now (and, with `values`, the
+    /// object's values), before a change.
+    pub(crate) fn record(&mut self, id: usize, values: Option<Vec<Value>>) {
         let before = self.get(id).cloned();
-        self.journal.push(Record { id, before, values });
-        Ok(())
+        let obj = before
+            .as_ref()
+            .and_then(Entry::obj)
+            .map(|o| (o.clone(), o.tracked()));
+        self.journal.push(Record {
+            id,
+            before,
+            obj,
+            values,
+        });
     }
 
-    /// Replaces the entry `id`, keeping the identity map and address index in step.
+    /// Replaces the entry `id`, keeping the identity map and the objects' ownership in step.
     pub(crate) fn replace(&mut self, id: usize, entry: Option<Entry>) -> Option<Entry> {
         let old = self.slots.get_mut(id).and_then(Option::take);
         let old_key = old.as_ref().and_then(Entry::identity);
@@ -252,17 +310,15 @@ impl Entries {
                 self.identity.insert(key, id);
             }
         }
-        let old_addr = old.as_ref().map(|e| e.obj.addr());
-        let new_addr = entry.as_ref().map(|e| e.obj.addr());
-        if old_addr != new_addr {
-            if let Some(addr) = old_addr {
-                if self.by_addr.get(&addr) == Some(&id) {
-                    self.by_addr.remove(&addr);
-                }
+        let old_obj = old.as_ref().and_then(Entry::obj);
+        let new_obj = entry.as_ref().and_then(Entry::obj);
+        if let Some(o) = &old_obj {
+            if !new_obj.as_ref().is_some_and(|n| Arc::ptr_eq(n, o)) {
+                o.release(&self.tracker);
             }
-            if let Some(new) = &entry {
-                self.index_object(&*new.obj, id);
-            }
+        }
+        if let Some(n) = &new_obj {
+            n.claim(&self.tracker, id);
         }
         if let Some(new) = entry {
             if id >= self.slots.len() {
@@ -271,6 +327,22 @@ impl Entries {
             self.slots[id] = Some(new);
         }
         old
+    }
+
+    /// Moves entry `id` in the identity map from `old` to its key now (a key column changed).
+    pub(crate) fn rekey(&mut self, id: usize, old: Option<IdentityKey>) {
+        let new = self.get(id).and_then(Entry::identity);
+        if old == new {
+            return;
+        }
+        if let Some(key) = old {
+            if self.identity.get(&key) == Some(&id) {
+                self.identity.remove(&key);
+            }
+        }
+        if let Some(key) = new {
+            self.identity.insert(key, id);
+        }
     }
 
     /// Undoes the journal down to `mark`, newest first.
@@ -282,19 +354,22 @@ impl Entries {
             let Some(record) = self.journal.pop() else {
                 break;
             };
-            let obj = record
-                .before
-                .as_ref()
-                .map(|e| e.obj.clone())
-                .or_else(|| self.get(record.id).map(|e| e.obj.clone()));
-            if let (Some(obj), Some(values)) = (obj, record.values) {
-                if let Err(e) = obj.set_values(values) {
-                    first_error.get_or_insert(e);
+            let key_now = self.get(record.id).and_then(Entry::identity);
+            if let Some((obj, tracked)) = record.obj {
+                if let Some(values) = record.values {
+                    if let Err(e) = obj.set_values(values) {
+                        first_error.get_or_insert(e);
+                    }
                 }
-                // Compared with its snapshot again at the next flush, so a retry writes it.
-                obj.mark_touched();
+                let modified = tracked.committed.is_some();
+                obj.set_tracked(tracked);
+                if modified {
+                    // Compared with what the database holds again at the next flush.
+                    self.tracker.push_modified(obj);
+                }
             }
             self.replace(record.id, record.before);
+            self.rekey(record.id, key_now);
         }
         first_error.map_or(Ok(()), Err)
     }
@@ -304,6 +379,6 @@ impl Entries {
         self.slots
             .iter()
             .enumerate()
-            .filter_map(|(i, e)| e.as_ref().map(|_| i))
+            .filter_map(|(i, e)| e.as_ref().filter(|e| e.is_live()).map(|_| i))
     }
 }

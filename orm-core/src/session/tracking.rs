@@ -1,5 +1,6 @@
 //! The [`Session`] itself: its connection, and adding, attaching, deleting and linking objects.
 
+use super::identity::IdentityKey;
 use super::state::{Entries, Entry, Link, State};
 use crate::engine::{Connection, Engine};
 use crate::error::{Error, Result};
@@ -7,6 +8,8 @@ use crate::model::Model;
 use crate::object::Obj;
 use crate::object::{AnyObj, Cell};
 use crate::query::Column;
+use crate::schema::TableDef;
+use crate::value::Value;
 use std::sync::Arc;
 
 /// A unit of work over one [`Engine`]: tracks objects, flushes their changes, and hands out one object
@@ -68,6 +71,16 @@ impl Engine {
     }
 }
 
+/// An object of another session, given to this one.
+pub(super) fn owned_elsewhere(table: &TableDef) -> Error {
+    Error::InvalidValue(format!(
+        "this `{}` object belongs to another session (an object belongs to one session at a \
+         time); help: copy its state into this session with `session.merge(&obj)`, or expunge it \
+         from the other session first",
+        table.name
+    ))
+}
+
 pub(super) fn downcast<M: Model>(obj: &Arc<dyn AnyObj>) -> Result<Obj<M>> {
     obj.clone()
         .as_any()
@@ -122,7 +135,8 @@ impl Session {
     /// Adds a new object; it is inserted at the next flush. Returns the handle to read and write it.
     pub fn add<M: Model>(&mut self, obj: M) -> Obj<M> {
         let obj = Obj::new(obj);
-        self.attach(&obj);
+        self.entries
+            .push_keyed(Entry::new(obj.erased(), State::Pending), None);
         obj
     }
 
@@ -131,72 +145,152 @@ impl Session {
         objs.into_iter().map(|o| self.add(o)).collect()
     }
 
-    /// Adds an object the session does not track (one made transient by a rollback, or from another
-    /// session) as pending; an object it tracks already is left as it is.
-    pub fn attach<M: Model>(&mut self, obj: &Obj<M>) {
-        self.attach_erased(obj.erased());
+    /// Adds an object this session does not track: one made transient by a rollback is pending
+    /// again (inserted at the next flush); one whose session is gone comes back with its row, and
+    /// the changes written to it since are flushed. An object this session tracks already is left
+    /// as it is.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidValue`] when another session owns the object (an object belongs to one
+    /// session at a time): copy its state into this one with [`Session::merge`], or
+    /// [`Session::expunge`] it from the other session first.
+    pub fn attach<M: Model>(&mut self, obj: &Obj<M>) -> Result<()> {
+        self.attach_erased(obj.erased()).map(|_| ())
     }
 
     /// [`Session::attach`] for a type-erased object; returns its entry.
-    pub(crate) fn attach_erased(&mut self, obj: Arc<dyn AnyObj>) -> usize {
+    pub(crate) fn attach_erased(&mut self, obj: Arc<dyn AnyObj>) -> Result<usize> {
         if let Some(id) = self.entries.find(&*obj) {
-            return id;
+            return Ok(id);
         }
-        self.entries.push(Entry {
-            obj,
-            state: State::Pending,
-            snapshot: None,
-            links: Vec::new(),
-        })
+        if obj.owned_elsewhere(&self.entries.tracker) {
+            return Err(owned_elsewhere(obj.table()));
+        }
+        let persistent = obj.tracked().persistent;
+        let entry = Entry::new(
+            obj.clone(),
+            if persistent {
+                State::Persistent
+            } else {
+                State::Pending
+            },
+        );
+        let key = entry.identity();
+        if let Some(held) = key
+            .as_ref()
+            .and_then(|k| self.entries.identity.get(k))
+            .copied()
+        {
+            if self.entries.get(held).is_some_and(|e| e.obj().is_some()) {
+                return Err(Error::InvalidValue(format!(
+                    "another `{}` object with the same primary key is in the session already; \
+                     help: copy this one's state onto it with `session.merge(&obj)`",
+                    obj.table().name
+                )));
+            }
+        }
+        let id = self.entries.push_keyed(entry, key);
+        if obj.committed().is_some() {
+            // Written while no session owned it: compared with its row at the next flush.
+            self.entries.tracker.push_modified(obj);
+        }
+        Ok(id)
+    }
+
+    /// Copies the state of `obj` (an object of another session, or of none) onto this session's
+    /// object with the same primary key, loading it if needed, and returns that object (SQLAlchemy's
+    /// `merge`). An object without a key, or whose row does not exist, is copied into a new pending
+    /// object. An object this session owns is returned as it is.
+    ///
+    /// # Errors
+    ///
+    /// A database error of the load, or [`Error::Decode`] when the values do not fit.
+    pub fn merge<M: Model>(&mut self, obj: &Obj<M>) -> Result<Obj<M>> {
+        if self.entries.find(&*obj.erased()).is_some() {
+            return Ok(obj.clone());
+        }
+        let values = obj.try_read()?.to_values();
+        let key: Vec<Value> = M::primary_key_indexes()
+            .iter()
+            .map(|&i| values[i].clone())
+            .collect();
+        let target = if key.iter().any(Value::is_null) {
+            None
+        } else {
+            self.get_by_key::<M>(&key)?
+        };
+        match target {
+            Some(own) => {
+                {
+                    let mut own_values = own.write();
+                    for (i, v) in values.into_iter().enumerate() {
+                        own_values
+                            .set_column_value(i, v)
+                            .map_err(|e| e.at(M::TABLE_NAME, M::COLUMNS[i]))?;
+                    }
+                }
+                Ok(own)
+            }
+            None => Ok(self.add(M::from_values(values)?)),
+        }
     }
 
     /// Marks an object for deletion at the next flush. A pending object is simply forgotten; an object
-    /// never saved is left alone; an object of another session with a key is deleted by that key.
+    /// never saved is left alone; an object of another session (or of none) with a key deletes this
+    /// session's object with that key, or the row by that key.
     pub fn delete<M: Model>(&mut self, obj: &Obj<M>) {
         let erased = obj.erased();
-        match self.entries.find(&*erased) {
-            Some(id) => {
-                let Some(entry) = self.entries.get(id) else {
-                    return;
-                };
-                match entry.state {
-                    State::Pending => {
-                        self.entries.replace(id, None);
-                    }
-                    State::Persistent => self.entries.mark_deleting(id),
-                    State::Deleting => {}
+        if let Some(id) = self.entries.find(&*erased) {
+            match self.entries.get(id).map(|e| e.state) {
+                Some(State::Pending) => {
+                    self.entries.replace(id, None);
                 }
+                Some(State::Persistent) => self.entries.mark_deleting(id),
+                _ => {}
             }
-            None => {
-                let Ok(values) = erased.values() else {
-                    return;
-                };
-                let entry = Entry {
-                    obj: erased,
-                    state: State::Deleting,
-                    snapshot: Some(values),
-                    links: Vec::new(),
-                };
-                let Some(key) = entry.identity() else {
-                    return;
-                };
-                // A copy of an object this session holds under the same key deletes that one: one
-                // entry per key, or the identity map would lose the loaded object.
-                match self.entries.identity.get(&key).copied() {
-                    Some(held) => self.entries.mark_deleting(held),
-                    None => {
-                        self.entries.push_keyed(entry, Some(key));
-                    }
-                }
+            return;
+        }
+        let Ok(values) = obj.try_read().map(|o| o.to_values()) else {
+            return;
+        };
+        let key: Vec<Value> = M::primary_key_indexes()
+            .iter()
+            .map(|&i| values[i].clone())
+            .collect();
+        let Some(ikey) = IdentityKey::new(M::TABLE_NAME, &key) else {
+            return;
+        };
+        // A copy of an object this session holds under the same key deletes that one: one entry
+        // per key, or the identity map would lose the loaded object.
+        if let Some(held) = self.entries.identity.get(&ikey).copied() {
+            if self.entries.get(held).is_some_and(|e| e.obj().is_some()) {
+                self.entries.mark_deleting(held);
+                return;
             }
         }
+        // Another session's object stays that session's: this one deletes the row through a copy.
+        let Ok(copy) = M::from_values(values) else {
+            return;
+        };
+        let copy = Obj::loaded(copy);
+        self.entries
+            .push_keyed(Entry::new(copy.erased(), State::Deleting), Some(ikey));
     }
 
-    /// Stops tracking an object: its pending changes are not flushed.
+    /// Stops tracking an object: its pending changes are not flushed, and another session may take
+    /// it.
     pub fn expunge<M: Model>(&mut self, obj: &Obj<M>) {
         if let Some(id) = self.entries.find(&*obj.erased()) {
             self.entries.replace(id, None);
         }
+    }
+
+    /// How many objects the session tracks now: pending, being deleted, written, or loaded and
+    /// still held by the application (loaded objects are held weakly, so those the application has
+    /// dropped are not counted).
+    pub fn tracked(&self) -> usize {
+        self.entries.ids().count()
     }
 
     /// Whether the session tracks `obj`.
@@ -240,16 +334,8 @@ impl Session {
                 fk.ref_columns[0]
             ))
         })?;
-        self.attach(parent);
-        let parent_id = self
-            .entries
-            .find(&*parent.erased())
-            .ok_or_else(|| Error::config("the parent is not in the session"))?;
-        self.attach(child);
-        let child_id = self
-            .entries
-            .find(&*child.erased())
-            .ok_or_else(|| Error::config("the child is not in the session"))?;
+        let parent_id = self.attach_erased(parent.erased())?;
+        let child_id = self.attach_erased(child.erased())?;
         self.entries.add_link(
             child_id,
             Link {

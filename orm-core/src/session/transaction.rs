@@ -14,8 +14,10 @@ impl Session {
     /// [`Session::savepoint`], left for the savepoint to undo) and every object is as it was.
     pub fn flush(&mut self) -> Result<()> {
         // Cleared before looking, so that a write made from now on is seen by the next autoflush.
+        let structural = self.entries.changed;
         self.entries.flush_begins();
-        if !self.has_changes() {
+        let has_work = self.entries.tracker.has_modified() || (structural && self.has_changes());
+        if !has_work {
             return Ok(());
         }
         let prepared = self.link_assigned().and_then(|()| self.begin_if_needed());
@@ -24,7 +26,7 @@ impl Session {
             self.entries.note_change();
             return Err(e);
         }
-        if let Err(e) = flush::flush(self) {
+        if let Err(e) = flush::flush(self, structural) {
             self.entries.note_change();
             if self.savepoints.is_empty() {
                 self.abort();
@@ -106,36 +108,27 @@ impl Session {
     }
 
     /// After the journal is undone: pending entries are forgotten, deletions are cancelled, and
-    /// persistent objects get their snapshot values back.
+    /// persistent objects get back the values the database holds.
     fn discard_unflushed(&mut self) -> Result<()> {
+        // Nothing written since the last flush is kept: the objects take back the database's
+        // values below.
+        self.entries.tracker.take_modified();
         let ids: Vec<usize> = self.entries.ids().collect();
-        for &id in &ids {
-            if self
-                .entries
-                .get(id)
-                .is_some_and(|e| e.is_lazy() && e.obj.is_touched())
-            {
-                self.entries.materialize(id)?;
-            }
-        }
         for id in ids {
             let Some(entry) = self.entries.get(id) else {
+                continue;
+            };
+            let Some(obj) = entry.obj() else {
                 continue;
             };
             if entry.state == State::Pending {
                 self.entries.replace(id, None);
                 continue;
             }
-            let obj = entry.obj.clone();
-            let snapshot = entry.snapshot.clone();
-            if let Some(e) = self.entries.slots[id].as_mut() {
-                e.state = State::Persistent;
-                e.links.clear();
-            }
-            if let Some(values) = snapshot {
-                if obj.take_touched() || obj.values()? != values {
-                    obj.set_values(values)?;
-                }
+            self.entries.set_state(id, State::Persistent, Vec::new());
+            if let Some(committed) = obj.committed() {
+                obj.set_values(committed)?;
+                obj.mark_clean();
             }
         }
         Ok(())
@@ -178,10 +171,12 @@ impl Session {
     }
 
     fn has_changes(&self) -> bool {
-        self.entries
-            .slots
-            .iter()
-            .flatten()
-            .any(|e| e.state != State::Persistent || !e.links.is_empty() || e.obj.is_touched())
+        self.entries.tracker.has_modified()
+            || self
+                .entries
+                .slots
+                .iter()
+                .flatten()
+                .any(|e| (e.state != State::Persistent || !e.links.is_empty()) && e.obj().is_some())
     }
 }

@@ -24,7 +24,7 @@ pub(super) struct Bulk {
     keys: Vec<Value>,
 }
 
-/// The rows of one table whose children are looked for: the deleted objects' snapshots (by entry),
+/// The rows of one table whose children are looked for: the deleted objects (by entry),
 /// or child rows found a level up.
 enum Rows {
     Entries(Vec<usize>),
@@ -46,12 +46,7 @@ impl Rows {
         match self {
             Rows::Entries(ids) => {
                 for &id in ids {
-                    take(
-                        entries
-                            .get(id)
-                            .and_then(|e| e.snapshot.as_ref())
-                            .and_then(|s| s.get(column)),
-                    );
+                    take(entries.get(id).and_then(|e| e.db_value(column)).as_ref());
                 }
             }
             Rows::Owned(rows) => rows.iter().for_each(|r| take(r.get(column))),
@@ -74,11 +69,15 @@ pub(super) fn prepare(
     // them at once.
     let mut work: Vec<Level> = Vec::new();
     for id in entries.ids() {
-        let Some(e) = entries.get(id) else { continue };
-        if e.state != State::Deleting || e.obj.relations().is_empty() || e.snapshot.is_none() {
+        let Some(e) = entries.get(id).filter(|e| e.state == State::Deleting) else {
+            continue;
+        };
+        let Some(relations) = e.obj().map(|o| o.relations()) else {
+            continue;
+        };
+        if relations.is_empty() {
             continue;
         }
-        let relations = e.obj.relations();
         match work.iter_mut().find(|(r, _)| std::ptr::eq(*r, relations)) {
             Some((_, Rows::Entries(ids))) => ids.push(id),
             _ => work.push((relations, Rows::Entries(vec![id]))),
@@ -126,7 +125,10 @@ pub(super) fn prepare(
                 let entry = key.and_then(|k| entries.identity.get(&k).copied());
                 let still_child = match entry.and_then(|id| entries.get(id).map(|e| (id, e))) {
                     Some((_, e)) if e.state == State::Deleting => false,
-                    Some((_, e)) => e.obj.values()?.get(r.remote) == row.get(r.remote),
+                    Some((_, e)) => match e.obj() {
+                        Some(o) => Some(&o.value(r.remote)?) == row.get(r.remote),
+                        None => true,
+                    },
                     None => true,
                 };
                 if still_child {
@@ -168,7 +170,7 @@ pub(super) fn prepare(
                 }
                 if let Some(id) = entry {
                     // The loaded object leaves the session with its row (journaled for rollback).
-                    entries.record(id, None)?;
+                    entries.record(id, None);
                     entries.replace(id, None);
                 }
                 keys.push(row[*pk].clone());

@@ -1,13 +1,13 @@
 //! Deletes: children first; IN lists on PostgreSQL, one prepared statement per row on SQLite.
 
-use super::{find_stale, key_indexes, key_values, stale_key, MAX_ROWS_PER_STATEMENT};
+use super::{find_stale, key_indexes, stale_key, MAX_ROWS_PER_STATEMENT};
 use crate::dialect::Dialect;
 use crate::engine::Connection;
 use crate::error::Result;
 use crate::query::keyed::{DeleteRows, Match};
 use crate::schema::TableDef;
 use crate::session::identity::KeyPart;
-use crate::session::state::{Entries, Record};
+use crate::session::state::{Entries, Entry};
 use crate::value::Value;
 
 /// Deletes the rows of `ids`, moving their entries into the journal.
@@ -25,19 +25,20 @@ pub(super) fn delete_rows(
     // The entries leave the session now and wait in the journal, should the flush fail.
     let mut keys: Vec<Vec<Value>> = Vec::with_capacity(ids.len());
     for &id in ids {
-        let Some(e) = entries.replace(id, None) else {
+        let Some(e) = entries.get(id) else {
             continue;
         };
-        keys.push(key_values(
-            &pk,
-            version,
-            e.snapshot.as_deref().unwrap_or_default(),
-        ));
-        entries.journal.push(Record {
-            id,
-            before: Some(e),
-            values: None,
-        });
+        keys.push(
+            pk.iter()
+                .chain(version.as_ref())
+                .map(|&i| e.db_value(i).unwrap_or(Value::Null))
+                .collect(),
+        );
+        entries.record(id, None);
+        if let Some(obj) = entries.replace(id, None).as_ref().and_then(Entry::obj) {
+            // Its row is gone: added again, it would be inserted.
+            obj.set_persistent(false);
+        }
     }
     // In key order, as updates: concurrent sessions lock the rows in the same order.
     if dialect.locks_rows() {

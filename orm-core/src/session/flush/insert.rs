@@ -2,14 +2,14 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::{entry, link_value, MAX_ROWS_PER_STATEMENT};
+use super::{entry, link_value, object, MAX_ROWS_PER_STATEMENT};
 use crate::dialect::Dialect;
 use crate::engine::Connection;
 use crate::error::{Error, Result};
 use crate::query::keyed::{InsertRows, Match, SelectRows};
 use crate::schema::TableDef;
 use crate::session::identity::KeyPart;
-use crate::session::state::{Entries, Entry, Link, State};
+use crate::session::state::{Entries, Link, State};
 use crate::value::Value;
 
 /// A row being inserted: its entry and values.
@@ -32,10 +32,9 @@ pub(super) fn insert_rows(
     // Prepare each row: links filled, defaults applied, values taken.
     let mut rows: Vec<Row> = Vec::with_capacity(ids.len());
     for &id in ids {
-        let e = entry(entries, id)?;
-        let obj = e.obj.clone();
-        let links = e.links.clone();
-        entries.record(id, Some(obj.values()?))?;
+        let obj = object(entries, id)?;
+        let links = entry(entries, id)?.links.clone();
+        entries.record(id, Some(obj.values()?));
         for link in links {
             match link_value(entries, &link, inserted) {
                 Some(v) => obj.set_value(link.column, v)?,
@@ -145,24 +144,16 @@ fn insert_group(
             conn.execute(text, &params)?;
             read_back(conn, dialect, table, &returning, autoinc, &pk, &mut chunk)?;
         }
-        for (id, values) in chunk {
-            let e = entry(entries, id)?;
-            let obj = e.obj.clone();
-            let mut values = values;
+        for (id, mut values) in chunk {
+            let obj = object(entries, id)?;
+            let key = entry(entries, id)?.identity();
             for &i in &returning {
                 obj.set_value(i, std::mem::replace(&mut values[i], Value::Null))?;
-                // As the object holds it: a timestamp read back as text on SQLite is not a change.
-                values[i] = obj.value(i)?;
             }
-            entries.replace(
-                id,
-                Some(Entry {
-                    obj,
-                    state: State::Persistent,
-                    snapshot: Some(values),
-                    links: Vec::new(),
-                }),
-            );
+            // The row holds what the object holds now.
+            obj.set_persistent(true);
+            entries.set_state(id, State::Persistent, Vec::new());
+            entries.rekey(id, key);
         }
     }
     Ok(())

@@ -9,6 +9,4 @@ mod run;
 mod update;
 
 pub(super) use run::flush;
-use run::{
-    entry, find_stale, key_indexes, key_values, link_value, stale_key, MAX_ROWS_PER_STATEMENT,
-};
+use run::{entry, find_stale, key_indexes, link_value, object, stale_key, MAX_ROWS_PER_STATEMENT};

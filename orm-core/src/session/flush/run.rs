@@ -3,40 +3,50 @@
 use crate::dialect::Dialect;
 use crate::engine::Connection;
 use crate::error::{Error, Result};
+use crate::object::AnyObj;
 use crate::query::keyed::{Match, SelectRows, UpdateRows};
 use crate::schema::{dependency_order, TableDef};
 use crate::session::state::{Entries, Entry, Link, State};
 use crate::session::Session;
 use crate::value::Value;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::sync::Arc;
 
 /// More rows than this in one INSERT stop paying off (the statement text and its parse grow).
 pub(super) const MAX_ROWS_PER_STATEMENT: usize = 1000;
 
 /// Flushes every pending change of the session; the caller handles failure (rollback and restore).
-pub(crate) fn flush(session: &mut Session) -> Result<()> {
+/// `structural`: objects may have been added, deleted or linked since the last flush (else only
+/// written, and the entries need no scan).
+pub(crate) fn flush(session: &mut Session, structural: bool) -> Result<()> {
     let dialect = session.engine.dialect();
     let returning = session.engine.uses_returning();
     let Session { conn, entries, .. } = session;
     let conn = conn
         .as_mut()
         .ok_or_else(|| Error::Pool("the session has no connection".to_owned()))?;
-    // Objects loaded without a snapshot get one now if the flush looks at them: written, linked or
-    // being deleted.
-    let lazy: Vec<usize> = entries
-        .ids()
-        .filter(|&id| {
-            entries.get(id).is_some_and(|e| {
-                e.is_lazy()
-                    && (e.state == State::Deleting || e.obj.is_touched() || !e.links.is_empty())
-            })
-        })
-        .collect();
-    for id in lazy {
-        entries.materialize(id)?;
+    let modified = entries.tracker.take_modified();
+    let result = run(conn, dialect, returning, entries, &modified, structural);
+    if result.is_err() {
+        // Written objects the failed flush did not get to (or whose update the journal undid)
+        // are still to be flushed.
+        for obj in modified {
+            entries.tracker.push_modified(obj);
+        }
     }
+    result
+}
+
+fn run(
+    conn: &mut Connection,
+    dialect: &'static dyn Dialect,
+    returning: bool,
+    entries: &mut Entries,
+    modified: &[Arc<dyn AnyObj>],
+    structural: bool,
+) -> Result<()> {
     let bulk = super::cascade::prepare(conn, dialect, entries)?;
-    let mut work = Work::collect(entries);
+    let mut work = Work::collect(entries, modified, structural);
     let order = work.table_order();
     let mut inserted: HashSet<usize> = HashSet::default();
     let mut deferred: Vec<(usize, Link)> = Vec::new();
@@ -82,12 +92,6 @@ pub(crate) fn flush(session: &mut Session) -> Result<()> {
             super::delete::delete_rows(conn, dialect, entries, table, &ids)?;
         }
     }
-    // Only now: a flush that fails part way must find the written objects again on retry.
-    for &id in &work.candidates {
-        if let Some(e) = entries.get(id) {
-            e.obj.take_touched();
-        }
-    }
     Ok(())
 }
 
@@ -96,12 +100,12 @@ struct Work {
     tables: Vec<&'static TableDef>,
     pending: HashMap<&'static str, Vec<usize>>,
     deleting: HashMap<&'static str, Vec<usize>>,
-    /// Persistent entries that were written to or have links: maybe dirty.
+    /// Persistent entries that were written to or have links: maybe changed.
     candidates: Vec<usize>,
 }
 
 impl Work {
-    fn collect(entries: &Entries) -> Work {
+    fn collect(entries: &Entries, modified: &[Arc<dyn AnyObj>], structural: bool) -> Work {
         let mut work = Work {
             tables: Vec::new(),
             pending: HashMap::default(),
@@ -109,27 +113,45 @@ impl Work {
             candidates: Vec::new(),
         };
         let mut seen: HashSet<&'static str> = HashSet::default();
-        for (id, entry) in entries.slots.iter().enumerate() {
-            let Some(entry) = entry else { continue };
-            let table = entry.obj.table();
-            let bucket = match entry.state {
-                State::Pending => Some(&mut work.pending),
-                State::Deleting => Some(&mut work.deleting),
-                State::Persistent => {
-                    if entry.obj.is_touched() || !entry.links.is_empty() {
-                        work.candidates.push(id);
-                    } else {
-                        continue;
-                    }
-                    None
-                }
-            };
-            if let Some(bucket) = bucket {
-                bucket.entry(table.name.as_str()).or_default().push(id);
-            }
+        let mut note_table = |work: &mut Work, table: &'static TableDef| {
             if seen.insert(table.name.as_str()) {
                 work.tables.push(table);
             }
+        };
+        let mut candidate: HashSet<usize> = HashSet::default();
+        for obj in modified {
+            let Some(id) = entries.find(&**obj) else {
+                continue;
+            };
+            if entries
+                .get(id)
+                .is_some_and(|e| e.state == State::Persistent)
+                && candidate.insert(id)
+            {
+                work.candidates.push(id);
+                note_table(&mut work, obj.table());
+            }
+        }
+        if !structural {
+            return work;
+        }
+        for (id, entry) in entries.slots.iter().enumerate() {
+            let Some(entry) = entry else { continue };
+            let Some(obj) = entry.obj() else { continue };
+            let table = obj.table();
+            let bucket = match entry.state {
+                State::Pending => &mut work.pending,
+                State::Deleting => &mut work.deleting,
+                State::Persistent => {
+                    if !entry.links.is_empty() && candidate.insert(id) {
+                        work.candidates.push(id);
+                        note_table(&mut work, table);
+                    }
+                    continue;
+                }
+            };
+            bucket.entry(table.name.as_str()).or_default().push(id);
+            note_table(&mut work, table);
         }
         work
     }
@@ -144,6 +166,13 @@ pub(super) fn entry(entries: &Entries, id: usize) -> Result<&Entry> {
     entries
         .get(id)
         .ok_or_else(|| Error::config(format!("session entry {id} vanished during flush")))
+}
+
+/// The object of entry `id`.
+pub(super) fn object(entries: &Entries, id: usize) -> Result<Arc<dyn AnyObj>> {
+    entry(entries, id)?
+        .obj()
+        .ok_or_else(|| Error::config(format!("session entry {id} was dropped during flush")))
 }
 
 /// The parent's current key value for a link, or `None` while the parent is not in the database yet.
@@ -173,27 +202,29 @@ fn fill_deferred_link(
     let value = link_value(entries, &link, &none_waiting).ok_or_else(|| {
         Error::config("a foreign key cycle could not be resolved: the parent was never inserted")
     })?;
-    let e = entry(entries, child)?;
-    let table = e.obj.table();
-    let obj = e.obj.clone();
-    let mut snapshot = e.snapshot.clone().ok_or_else(|| {
-        Error::config("a foreign key cycle links an object that was not inserted")
-    })?;
+    let obj = object(entries, child)?;
+    let table = obj.table();
     let pk = obj.pk_indexes();
+    let key = pk
+        .iter()
+        .map(|&i| obj.db_value(i).ok().flatten())
+        .collect::<Option<Vec<Value>>>()
+        .ok_or_else(|| {
+            Error::config("a foreign key cycle links an object that was not inserted")
+        })?;
     let sql = UpdateRows {
         table,
         set: &[link.column],
         by: Match::one(pk),
     }
     .sql(dialect);
-    let params: Vec<Value> = std::iter::once(value.clone())
-        .chain(pk.iter().map(|&i| snapshot[i].clone()))
-        .collect();
+    let params: Vec<Value> = std::iter::once(value.clone()).chain(key).collect();
     conn.execute(&sql, &params)?;
-    obj.set_value(link.column, value.clone())?;
-    snapshot[link.column] = value;
-    if let Some(e) = entries.slots[child].as_mut() {
-        e.snapshot = Some(snapshot);
+    // The row holds the value now, as does the object: no change left to flush.
+    let written = obj.committed().is_some();
+    obj.set_value(link.column, value)?;
+    if !written {
+        obj.mark_clean();
     }
     Ok(())
 }
@@ -204,14 +235,6 @@ pub(super) fn key_indexes(table: &TableDef) -> Vec<usize> {
         .primary_key
         .iter()
         .filter_map(|k| table.column_index(k))
-        .collect()
-}
-
-/// The key values of a row, followed by its version when the table has one.
-pub(super) fn key_values(pk: &[usize], version: Option<usize>, row: &[Value]) -> Vec<Value> {
-    pk.iter()
-        .chain(version.as_ref())
-        .map(|&i| row[i].clone())
         .collect()
 }
 

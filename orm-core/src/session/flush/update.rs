@@ -3,14 +3,14 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::{entry, find_stale, link_value, stale_key, MAX_ROWS_PER_STATEMENT};
+use super::{entry, find_stale, link_value, object, stale_key, MAX_ROWS_PER_STATEMENT};
 use crate::dialect::Dialect;
 use crate::engine::Connection;
 use crate::error::Result;
 use crate::query::keyed::{BatchForm, Match, UpdateBatch, UpdateRows};
 use crate::schema::TableDef;
-use crate::session::identity::KeyPart;
-use crate::session::state::{Entries, Entry, Record};
+use crate::session::identity::{IdentityKey, KeyPart};
+use crate::session::state::{Entries, State};
 use crate::value::Value;
 
 /// The dirty rows of one table that changed the same columns: one statement shape.
@@ -81,19 +81,25 @@ pub(super) fn update_rows(
     let mut changed: Vec<usize> = Vec::new();
     entries.journal.reserve(candidates.len());
     for &id in candidates {
-        let e = entry(entries, id)?;
-        let obj = e.obj.clone();
+        let obj = object(entries, id)?;
+        let links = entry(entries, id)?.links.clone();
         let table = obj.table();
-        for link in &e.links {
+        for link in &links {
             if let Some(v) = link_value(entries, link, &no_pending) {
                 obj.set_value(link.column, v)?;
             }
         }
-        let values = obj.values()?;
-        let Some(snapshot) = entry(entries, id)?.snapshot.as_ref() else {
+        if !links.is_empty() {
+            entries.record(id, None);
+            entries.set_state(id, State::Persistent, Vec::new());
+        }
+        // What the database holds, kept at the object's first write; none: nothing changed.
+        let Some(committed) = obj.committed() else {
             continue;
         };
-        if values == *snapshot {
+        let values = obj.values()?;
+        if values == committed {
+            obj.mark_clean();
             continue;
         }
         let version = *versions.entry(table.name.as_str()).or_insert_with(|| {
@@ -105,7 +111,7 @@ pub(super) fn update_rows(
         let (before, new_values) = if obj.has_update_hooks() || version.is_some() {
             obj.apply_update_hooks()?;
             if let Some(vi) = version {
-                let next = snapshot[vi].as_i64().unwrap_or(0) + 1;
+                let next = committed[vi].as_i64().unwrap_or(0) + 1;
                 obj.set_value(vi, Value::I64(next))?;
             }
             (Some(values), obj.values()?)
@@ -113,7 +119,7 @@ pub(super) fn update_rows(
             (None, values)
         };
         changed.clear();
-        changed.extend((0..new_values.len()).filter(|&i| new_values[i] != snapshot[i]));
+        changed.extend((0..new_values.len()).filter(|&i| new_values[i] != committed[i]));
         let pk = obj.pk_indexes();
         let group = match groups
             .iter()
@@ -132,29 +138,25 @@ pub(super) fn update_rows(
                 &mut groups[last]
             }
         };
-        group
-            .params
-            .extend(changed.iter().map(|&i| new_values[i].clone()));
+        let mut new_values = new_values;
+        group.params.extend(
+            changed
+                .iter()
+                .map(|&i| std::mem::replace(&mut new_values[i], Value::Null)),
+        );
         group.params.extend(
             pk.iter()
                 .chain(version.as_ref())
-                .map(|&i| snapshot[i].clone()),
+                .map(|&i| committed[i].clone()),
         );
-        // The old snapshot moves into the journal; the entry holds the new values from now on.
-        let Some(slot) = entries.slots[id].as_mut() else {
-            continue;
-        };
-        let old = Entry {
-            obj,
-            state: slot.state,
-            snapshot: slot.snapshot.replace(new_values),
-            links: std::mem::take(&mut slot.links),
-        };
-        entries.journal.push(Record {
-            id,
-            before: Some(old),
-            values: before,
-        });
+        // What the database held goes into the journal with the object; the database holds the
+        // object's values from here on.
+        entries.record(id, before);
+        obj.mark_clean();
+        if changed.iter().any(|c| pk.contains(c)) {
+            let old_key = IdentityKey::of_row(table.name.as_str(), &committed, pk);
+            entries.rekey(id, old_key);
+        }
     }
     // Parents' rows first, as for inserts.
     groups.sort_by_key(|g| order.iter().position(|t| std::ptr::eq(*t, g.table)));
