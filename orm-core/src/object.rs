@@ -13,10 +13,14 @@ use crate::schema::RelationDef;
 use crate::schema::TableDef;
 use crate::value::Value;
 
-/// A shared handle on an object tracked by a [`crate::Session`]: read and write its fields through
-/// [`Obj::read`] and [`Obj::write`]; the session compares written objects with their snapshot at flush
-/// and updates only the changed columns. Clones are the same object; the identity map hands out the
-/// same object for the same primary key.
+/// A shared handle on a mapped object: read and write its fields through [`Obj::read`] and
+/// [`Obj::write`]. Clones are the same object; the identity map hands out the same object for the
+/// same primary key.
+///
+/// An object belongs to one [`crate::Session`] at a time. Its first write after a load or a flush
+/// keeps what the database holds and tells the session, which compares the two at flush and
+/// updates only the changed columns. The session holds an object strongly while it has work with
+/// it (pending, written, being deleted) and weakly once it is only loaded.
 pub struct Obj<M> {
     pub(crate) cell: Arc<Cell<M>>,
 }
@@ -106,7 +110,7 @@ impl<M: Model> Obj<M> {
     /// Reads the object.
     pub fn read(&self) -> RwLockReadGuard<'_, M> {
         // A panic while a guard was held cannot leave a plain struct half-updated in a way the
-        // snapshot comparison would not catch; keep serving it.
+        // comparison with the database's values would not catch; keep serving it.
         self.cell.value.read().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -181,6 +185,8 @@ pub(crate) trait AnyObj: Send + Sync {
     fn set_tracked(&self, state: Tracked);
     /// What the database holds when the object was written since its load or flush.
     fn committed(&self) -> Option<Vec<Value>>;
+    /// Takes what the database holds of a written object: unmodified from here on.
+    fn take_committed(&self) -> Option<Vec<Value>>;
     /// The database now holds the object's values (after a flush): unmodified from here on.
     fn mark_clean(&self);
     /// The object has a row from now on (`true`), or has none (inserted and rolled back, deleted).
@@ -303,6 +309,10 @@ impl<M: Model> AnyObj for Cell<M> {
 
     fn committed(&self) -> Option<Vec<Value>> {
         self.track().committed.clone()
+    }
+
+    fn take_committed(&self) -> Option<Vec<Value>> {
+        self.track().committed.take()
     }
 
     fn mark_clean(&self) {

@@ -42,7 +42,8 @@ impl Session {
     }
 
     /// After a bulk UPDATE: the loaded object of `M` with primary key `key` (if any) takes the new
-    /// values of the updated columns, in the object and in its snapshot (journaled for rollback).
+    /// values of the updated columns, in the object and in what it keeps of the database's values
+    /// (journaled for rollback).
     pub(crate) fn sync_updated<M: Model>(
         &mut self,
         key: &[Value],

@@ -155,7 +155,7 @@ impl Session {
     fn track_loaded<M: Model>(&mut self, object: M, key: Option<IdentityKey>) -> Obj<M> {
         let obj = Obj::loaded(object);
         self.entries
-            .push_keyed(Entry::new(obj.erased(), State::Persistent), key);
+            .push_keyed(&obj.erased(), State::Persistent, key);
         obj
     }
 

@@ -264,8 +264,7 @@ impl Session {
         }
         // The row is in the database: deleted by its key.
         row.set_persistent(true);
-        self.entries
-            .push_keyed(Entry::new(row, State::Deleting), Some(key));
+        self.entries.push_keyed(&row, State::Deleting, Some(key));
         Ok(())
     }
 }

@@ -53,15 +53,16 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    pub(crate) fn new(obj: Arc<dyn AnyObj>, state: State) -> Self {
-        let mut e = Entry {
-            held: Held::Strong(obj),
+    pub(crate) fn new(obj: &Arc<dyn AnyObj>, state: State) -> Self {
+        Entry {
+            held: match state {
+                State::Persistent => Held::Weak(Arc::downgrade(obj)),
+                _ => Held::Strong(obj.clone()),
+            },
             state,
             links: Vec::new(),
             pinned: false,
-        };
-        e.settle();
-        e
+        }
     }
 
     /// The object, unless it was only loaded and the application dropped it.
@@ -179,13 +180,19 @@ impl Entries {
         self.get(id).is_some_and(|e| e.holds(obj)).then_some(id)
     }
 
-    /// Adds an entry under `key` (its identity, computed by the caller).
-    pub(crate) fn push_keyed(&mut self, entry: Entry, key: Option<IdentityKey>) -> usize {
-        if entry.state != State::Persistent {
+    /// Adds `obj` in `state` under `key` (its identity, computed by the caller).
+    pub(crate) fn push_keyed(
+        &mut self,
+        obj: &Arc<dyn AnyObj>,
+        state: State,
+        key: Option<IdentityKey>,
+    ) -> usize {
+        if state != State::Persistent {
             self.note_change();
         }
         self.added += 1;
-        if self.added > SWEEP_MIN.max(self.slots.len() / 2) {
+        // Sweeps double apart: amortised, each entry is looked at a bounded number of times.
+        if self.added > SWEEP_MIN.max(self.slots.len()) {
             self.sweep();
         }
         let id = match self.free.pop() {
@@ -195,13 +202,11 @@ impl Entries {
                 self.slots.len() - 1
             }
         };
-        if let Some(obj) = entry.obj() {
-            obj.claim(&self.tracker, id);
-        }
+        obj.claim(&self.tracker, id);
         if let Some(key) = key {
             self.identity.insert(key, id);
         }
-        self.slots[id] = Some(entry);
+        self.slots[id] = Some(Entry::new(obj, state));
         id
     }
 
@@ -292,6 +297,18 @@ impl Entries {
         });
     }
 
+    /// Journals entry `id` with its object's state as given (taken from the object by the caller).
+    pub(crate) fn record_as(&mut self, id: usize, tracked: Tracked, values: Option<Vec<Value>>) {
+        let before = self.get(id).cloned();
+        let obj = before.as_ref().and_then(Entry::obj).map(|o| (o, tracked));
+        self.journal.push(Record {
+            id,
+            before,
+            obj,
+            values,
+        });
+    }
+
     /// Replaces the entry `id`, keeping the identity map and the objects' ownership in step.
     pub(crate) fn replace(&mut self, id: usize, entry: Option<Entry>) -> Option<Entry> {
         let old = self.slots.get_mut(id).and_then(Option::take);
@@ -327,6 +344,24 @@ impl Entries {
             self.slots[id] = Some(new);
         }
         old
+    }
+
+    /// Removes entry `id` whose identity is `key`, journaled; its object leaves the session.
+    pub(crate) fn remove_recorded(&mut self, id: usize, key: Option<&IdentityKey>) {
+        self.record(id, None);
+        let Some(old) = self.slots.get_mut(id).and_then(Option::take) else {
+            return;
+        };
+        if let Some(key) = key {
+            if self.identity.get(key) == Some(&id) {
+                self.identity.remove(key);
+            }
+        }
+        if let Some(obj) = old.obj() {
+            obj.release(&self.tracker);
+            // Its row is gone: added again, it would be inserted.
+            obj.set_persistent(false);
+        }
     }
 
     /// Moves entry `id` in the identity map from `old` to its key now (a key column changed).

@@ -135,8 +135,7 @@ impl Session {
     /// Adds a new object; it is inserted at the next flush. Returns the handle to read and write it.
     pub fn add<M: Model>(&mut self, obj: M) -> Obj<M> {
         let obj = Obj::new(obj);
-        self.entries
-            .push_keyed(Entry::new(obj.erased(), State::Pending), None);
+        self.entries.push_keyed(&obj.erased(), State::Pending, None);
         obj
     }
 
@@ -168,15 +167,12 @@ impl Session {
             return Err(owned_elsewhere(obj.table()));
         }
         let persistent = obj.tracked().persistent;
-        let entry = Entry::new(
-            obj.clone(),
-            if persistent {
-                State::Persistent
-            } else {
-                State::Pending
-            },
-        );
-        let key = entry.identity();
+        let state = if persistent {
+            State::Persistent
+        } else {
+            State::Pending
+        };
+        let key = Entry::new(&obj, state).identity();
         if let Some(held) = key
             .as_ref()
             .and_then(|k| self.entries.identity.get(k))
@@ -190,7 +186,7 @@ impl Session {
                 )));
             }
         }
-        let id = self.entries.push_keyed(entry, key);
+        let id = self.entries.push_keyed(&obj, state, key);
         if obj.committed().is_some() {
             // Written while no session owned it: compared with its row at the next flush.
             self.entries.tracker.push_modified(obj);
@@ -275,7 +271,7 @@ impl Session {
         };
         let copy = Obj::loaded(copy);
         self.entries
-            .push_keyed(Entry::new(copy.erased(), State::Deleting), Some(ikey));
+            .push_keyed(&copy.erased(), State::Deleting, Some(ikey));
     }
 
     /// Stops tracking an object: its pending changes are not flushed, and another session may take

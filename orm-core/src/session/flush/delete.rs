@@ -6,7 +6,7 @@ use crate::engine::Connection;
 use crate::error::Result;
 use crate::query::keyed::{DeleteRows, Match};
 use crate::schema::TableDef;
-use crate::session::identity::KeyPart;
+use crate::session::identity::{IdentityKey, KeyPart};
 use crate::session::state::{Entries, Entry};
 use crate::value::Value;
 
@@ -25,20 +25,17 @@ pub(super) fn delete_rows(
     // The entries leave the session now and wait in the journal, should the flush fail.
     let mut keys: Vec<Vec<Value>> = Vec::with_capacity(ids.len());
     for &id in ids {
-        let Some(e) = entries.get(id) else {
+        let Some(obj) = entries.get(id).and_then(Entry::obj) else {
             continue;
         };
-        keys.push(
-            pk.iter()
-                .chain(version.as_ref())
-                .map(|&i| e.db_value(i).unwrap_or(Value::Null))
-                .collect(),
-        );
-        entries.record(id, None);
-        if let Some(obj) = entries.replace(id, None).as_ref().and_then(Entry::obj) {
-            // Its row is gone: added again, it would be inserted.
-            obj.set_persistent(false);
-        }
+        let key: Vec<Value> = pk
+            .iter()
+            .chain(version.as_ref())
+            .map(|&i| obj.db_value(i).ok().flatten().unwrap_or(Value::Null))
+            .collect();
+        let identity = IdentityKey::new(obj.table().name.as_str(), &key[..pk.len()]);
+        entries.remove_recorded(id, identity.as_ref());
+        keys.push(key);
     }
     // In key order, as updates: concurrent sessions lock the rows in the same order.
     if dialect.locks_rows() {

@@ -7,11 +7,13 @@ use super::{entry, find_stale, link_value, object, stale_key, MAX_ROWS_PER_STATE
 use crate::dialect::Dialect;
 use crate::engine::Connection;
 use crate::error::Result;
+use crate::object::{AnyObj, Tracked};
 use crate::query::keyed::{BatchForm, Match, UpdateBatch, UpdateRows};
 use crate::schema::TableDef;
 use crate::session::identity::{IdentityKey, KeyPart};
 use crate::session::state::{Entries, State};
 use crate::value::Value;
+use std::sync::Arc;
 
 /// The dirty rows of one table that changed the same columns: one statement shape.
 struct Group {
@@ -93,13 +95,23 @@ pub(super) fn update_rows(
             entries.record(id, None);
             entries.set_state(id, State::Persistent, Vec::new());
         }
-        // What the database holds, kept at the object's first write; none: nothing changed.
-        let Some(committed) = obj.committed() else {
+        // What the database holds, kept at the object's first write; none: nothing changed. Taken:
+        // the object is unmodified from here on, and a failure puts it back.
+        let Some(committed) = obj.take_committed() else {
             continue;
         };
-        let values = obj.values()?;
+        let put_back = |obj: &Arc<dyn AnyObj>, committed: Vec<Value>, e| {
+            obj.set_tracked(Tracked {
+                persistent: true,
+                committed: Some(committed),
+            });
+            e
+        };
+        let values = match obj.values() {
+            Ok(v) => v,
+            Err(e) => return Err(put_back(&obj, committed, e)),
+        };
         if values == committed {
-            obj.mark_clean();
             continue;
         }
         let version = *versions.entry(table.name.as_str()).or_insert_with(|| {
@@ -109,12 +121,21 @@ pub(super) fn update_rows(
         });
         // Hooks and the version bump write to the object: keep what it held, for a failed flush.
         let (before, new_values) = if obj.has_update_hooks() || version.is_some() {
-            obj.apply_update_hooks()?;
-            if let Some(vi) = version {
-                let next = committed[vi].as_i64().unwrap_or(0) + 1;
-                obj.set_value(vi, Value::I64(next))?;
+            let bumped = (|| {
+                obj.apply_update_hooks()?;
+                if let Some(vi) = version {
+                    let next = committed[vi].as_i64().unwrap_or(0) + 1;
+                    obj.set_value(vi, Value::I64(next))?;
+                }
+                obj.values()
+            })();
+            match bumped {
+                Ok(new_values) => (Some(values), new_values),
+                Err(e) => {
+                    let _ = obj.set_values(values);
+                    return Err(put_back(&obj, committed, e));
+                }
             }
-            (Some(values), obj.values()?)
         } else {
             (None, values)
         };
@@ -149,12 +170,22 @@ pub(super) fn update_rows(
                 .chain(version.as_ref())
                 .map(|&i| committed[i].clone()),
         );
+        let old_key = changed
+            .iter()
+            .any(|c| pk.contains(c))
+            .then(|| IdentityKey::of_row(table.name.as_str(), &committed, pk));
         // What the database held goes into the journal with the object; the database holds the
         // object's values from here on.
-        entries.record(id, before);
         obj.mark_clean();
-        if changed.iter().any(|c| pk.contains(c)) {
-            let old_key = IdentityKey::of_row(table.name.as_str(), &committed, pk);
+        entries.record_as(
+            id,
+            Tracked {
+                persistent: true,
+                committed: Some(committed),
+            },
+            before,
+        );
+        if let Some(old_key) = old_key {
             entries.rekey(id, old_key);
         }
     }
