@@ -224,6 +224,9 @@ impl Entries {
                 self.free.push(id);
             }
         }
+        if self.free.is_empty() {
+            return;
+        }
         let slots = &self.slots;
         self.identity
             .retain(|id| slots.get(id).is_some_and(Option::is_some));
