@@ -11,6 +11,30 @@ use crate::dialect::Dialect;
 use crate::schema::TableDef;
 use crate::value::Value;
 
+/// The names of `table`'s columns at `indexes`.
+fn names<'t>(table: &'t TableDef, indexes: &'t [usize]) -> impl Iterator<Item = &'t str> + 't {
+    indexes.iter().map(|&i| table.columns[i].name.as_str())
+}
+
+/// `?, ?, ...`: `n` placeholders.
+fn placeholders(w: &mut SqlWriter, n: usize) {
+    for k in 0..n {
+        if k > 0 {
+            w.push(", ");
+        }
+        w.param(Value::Null);
+    }
+}
+
+/// `(?, ?), (?, ?), ...`: `rows` rows of `width` placeholders.
+fn placeholder_rows(w: &mut SqlWriter, rows: usize, width: usize) {
+    for r in 0..rows {
+        w.push(if r == 0 { "(" } else { ", (" });
+        placeholders(w, width);
+        w.push(")");
+    }
+}
+
 /// The rows a statement addresses: `"a" = ? AND "b" = ?` for one row, `"a" IN (?, ...)` for
 /// several rows of a one-column match, `("a", "b") IN ((?, ?), ...)` for several of a wider one.
 /// Binds `columns.len()` values per row, row after row.
@@ -44,28 +68,12 @@ impl<'a> Match<'a> {
             }
             (rows, [one]) => {
                 w.ident(name(*one)).push(" IN (");
-                for r in 0..rows {
-                    if r > 0 {
-                        w.push(", ");
-                    }
-                    w.param(Value::Null);
-                }
+                placeholders(w, rows);
                 w.push(")");
             }
             (rows, cols) => {
-                w.push("(")
-                    .ident_list(cols.iter().map(|&i| name(i)))
-                    .push(") IN (");
-                for r in 0..rows {
-                    w.push(if r == 0 { "(" } else { ", (" });
-                    for n in 0..cols.len() {
-                        if n > 0 {
-                            w.push(", ");
-                        }
-                        w.param(Value::Null);
-                    }
-                    w.push(")");
-                }
+                w.push("(").ident_list(names(table, cols)).push(") IN (");
+                placeholder_rows(w, rows, cols.len());
                 w.push(")");
             }
         }
@@ -92,25 +100,13 @@ impl InsertRows<'_> {
             w.push(dialect.insert_default_values());
         } else {
             w.push(" (")
-                .ident_list(self.columns.iter().map(|&i| table.columns[i].name.as_str()))
+                .ident_list(names(table, self.columns))
                 .push(") VALUES ");
-            for r in 0..self.rows {
-                w.push(if r == 0 { "(" } else { ", (" });
-                for k in 0..self.columns.len() {
-                    if k > 0 {
-                        w.push(", ");
-                    }
-                    w.param(Value::Null);
-                }
-                w.push(")");
-            }
+            placeholder_rows(&mut w, self.rows, self.columns.len());
         }
         if !self.returning.is_empty() {
-            w.push(" RETURNING ").ident_list(
-                self.returning
-                    .iter()
-                    .map(|&i| table.columns[i].name.as_str()),
-            );
+            w.push(" RETURNING ")
+                .ident_list(names(table, self.returning));
         }
         w.finish().0
     }
@@ -134,7 +130,7 @@ impl SelectRows<'_> {
         if self.columns.is_empty() {
             w.push("1");
         } else {
-            w.ident_list(self.columns.iter().map(|&i| table.columns[i].name.as_str()));
+            w.ident_list(names(table, self.columns));
         }
         w.push(" FROM ").ident(&table.name).push(" WHERE ");
         self.by.write(&mut w, table);
@@ -365,12 +361,7 @@ impl RelatedRows<'_> {
             }
         }
         w.push(" IN (");
-        for r in 0..self.rows {
-            if r > 0 {
-                w.push(", ");
-            }
-            w.param(Value::Null);
-        }
+        placeholders(&mut w, self.rows);
         w.push(")");
         if self.ordered {
             w.push(" ORDER BY ");
