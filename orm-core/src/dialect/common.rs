@@ -14,7 +14,7 @@ pub enum DialectKind {
     Sqlite,
     /// PostgreSQL.
     Postgres,
-    /// MySQL and MariaDB (the dialect's [`MySql::is_mariadb`] tells which capabilities).
+    /// MySQL and MariaDB (the dialect's [`super::MySql::is_mariadb`] tells which capabilities).
     MySql,
 }
 
