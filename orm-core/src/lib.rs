@@ -57,6 +57,12 @@
 //! - Schema metadata shared with `orm-migrate` ([`schema`]), SQL dialects ([`dialect`]), the raw
 //!   backends ([`backend`]), and the one error type ([`error`]).
 #![forbid(unsafe_code)]
+// Built without any driver (the compile-fail suite checks the derive and the query builder that
+// way), the helpers the drivers share have no user.
+#![cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+    allow(dead_code, unused_imports)
+)]
 
 // Lets the derive's `::orm_core` paths resolve inside this crate's own tests and doc tests.
 #[allow(unused_extern_crates)] // used by derive-generated code, which the lint cannot see

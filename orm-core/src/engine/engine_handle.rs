@@ -2,7 +2,6 @@
 
 use super::event::Listener;
 use super::pool::Manager;
-use super::url::Target;
 use super::{Connection, ListenerId, RecordedStatement, StatementEvent, StatementLog};
 use crate::backend::Backend;
 use crate::dialect::Dialect;
@@ -183,7 +182,7 @@ impl EngineBuilder {
         };
         let first = manager.open()?;
         let dialect = first.dialect();
-        let keeper = matches!(manager.target, Target::SqliteMemory(_)).then_some(first);
+        let keeper = manager.target.is_shared_memory().then_some(first);
         let pool = r2d2::Pool::builder()
             .max_size(self.max_connections)
             .min_idle(Some(0))

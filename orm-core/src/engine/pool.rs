@@ -1,8 +1,11 @@
 //! The r2d2 connection manager: opens backend connections for the pool and discards broken ones.
 
 use super::url::Target;
+#[cfg(feature = "mysql")]
 use crate::backend::mysql::MySqlBackend;
+#[cfg(feature = "postgres")]
 use crate::backend::postgres::PostgresBackend;
+#[cfg(feature = "sqlite")]
 use crate::backend::sqlite::SqliteBackend;
 use crate::backend::Backend;
 use crate::error::{Error, Result};
@@ -11,21 +14,33 @@ use crate::error::{Error, Result};
 #[derive(Debug)]
 pub(crate) struct Manager {
     pub(crate) target: Target,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) search_path: Option<String>,
     /// The MySQL dialect the builder asked for, over the one the server's version suggests.
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     pub(crate) mysql_dialect: Option<&'static crate::dialect::MySql>,
 }
 
 impl Manager {
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+        allow(unreachable_code)
+    )]
     pub(crate) fn open(&self) -> Result<Box<dyn Backend>> {
         Ok(match &self.target {
+            #[cfg(feature = "sqlite")]
             Target::SqliteMemory(name) => Box::new(SqliteBackend::open_memory(name)?),
+            #[cfg(feature = "sqlite")]
             Target::SqliteFile(path) => Box::new(SqliteBackend::open_file(path)?),
+            #[cfg(feature = "postgres")]
             Target::Postgres(config) => Box::new(PostgresBackend::connect(
                 config,
                 self.search_path.as_deref(),
             )?),
+            #[cfg(feature = "mysql")]
             Target::MySql(opts, _) => Box::new(MySqlBackend::connect(opts, self.mysql_dialect)?),
+            #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+            Target::None => return Err(Error::config("orm-core was built without a driver")),
         })
     }
 }

@@ -2,7 +2,9 @@
 //! `postgresql://user:pass@host:port/db` and `postgres://...`, `mysql://user:pass@host:port/db` and
 //! `mariadb://...`.
 
+#[cfg(feature = "sqlite")]
 use std::path::PathBuf;
+#[cfg(feature = "postgres")]
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
@@ -11,22 +13,44 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub(crate) enum Target {
     /// A fresh in-memory SQLite database, shared by the engine's connections under this name.
+    #[cfg(feature = "sqlite")]
     SqliteMemory(String),
     /// A SQLite database file.
+    #[cfg(feature = "sqlite")]
     SqliteFile(PathBuf),
     /// A PostgreSQL server.
+    #[cfg(feature = "postgres")]
     Postgres(Box<postgres::Config>),
     /// A MySQL or MariaDB server; `mariadb://` says which before connecting.
+    #[cfg(feature = "mysql")]
     MySql(Box<mysql::Opts>, &'static crate::dialect::MySql),
+    /// No driver was built in (the URL was understood, but cannot be opened).
+    #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+    #[allow(dead_code)] // never made: parsing fails first
+    None,
 }
 
 impl Target {
+    /// An in-memory SQLite database, which lives as long as one of its connections does.
+    pub(crate) fn is_shared_memory(&self) -> bool {
+        #[cfg(feature = "sqlite")]
+        if let Target::SqliteMemory(_) = self {
+            return true;
+        }
+        false
+    }
+
     /// The dialect spoken at this target.
     pub(crate) fn dialect(&self) -> &'static dyn crate::Dialect {
         match self {
+            #[cfg(feature = "sqlite")]
             Target::SqliteMemory(_) | Target::SqliteFile(_) => &crate::dialect::Sqlite,
+            #[cfg(feature = "postgres")]
             Target::Postgres(_) => &crate::dialect::Postgres,
+            #[cfg(feature = "mysql")]
             Target::MySql(_, dialect) => *dialect,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+            Target::None => &crate::dialect::Sqlite,
         }
     }
 }
@@ -71,12 +95,7 @@ pub(crate) fn parse(url: &str) -> Result<Target> {
         return parse_sqlite(url, rest);
     }
     if trimmed.starts_with("postgresql://") || trimmed.starts_with("postgres://") {
-        let config =
-            postgres::Config::from_str(trimmed).map_err(|e| invalid(url, e.to_string()))?;
-        if config.get_hosts().is_empty() {
-            return Err(invalid(url, "no host given"));
-        }
-        return Ok(Target::Postgres(Box::new(config)));
+        return parse_postgres(url, trimmed);
     }
     if let Some(rest) = trimmed
         .strip_prefix("mysql://")
@@ -93,8 +112,42 @@ pub(crate) fn parse(url: &str) -> Result<Target> {
     ))
 }
 
+/// A URL whose driver this build of orm-core leaves out (a cargo feature).
+#[allow(dead_code)] // unused when every driver is built in
+fn not_built(url: &str, feature: &str) -> Error {
+    invalid(
+        url,
+        format!("orm-core was built without the `{feature}` feature, which this url needs"),
+    )
+}
+
+#[cfg(feature = "postgres")]
+fn parse_postgres(url: &str, trimmed: &str) -> Result<Target> {
+    let config = postgres::Config::from_str(trimmed).map_err(|e| invalid(url, e.to_string()))?;
+    if config.get_hosts().is_empty() {
+        return Err(invalid(url, "no host given"));
+    }
+    Ok(Target::Postgres(Box::new(config)))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn parse_postgres(url: &str, _: &str) -> Result<Target> {
+    Err(not_built(url, "postgres"))
+}
+
+#[cfg(not(feature = "mysql"))]
+fn parse_mysql(url: &str, _: &str, _: &str) -> Result<Target> {
+    Err(not_built(url, "mysql"))
+}
+
+#[cfg(not(feature = "sqlite"))]
+fn parse_sqlite(url: &str, _: &str) -> Result<Target> {
+    Err(not_built(url, "sqlite"))
+}
+
 /// `mysql://` and `mariadb://` (the driver reads both as `mysql://`). Without a database the server
 /// would accept the connection and fail every statement: it is required here.
+#[cfg(feature = "mysql")]
 fn parse_mysql(url: &str, trimmed: &str, rest: &str) -> Result<Target> {
     let opts = mysql::Opts::from_url(&format!("mysql://{rest}"))
         .map_err(|e| invalid(url, e.to_string()))?;
@@ -112,6 +165,7 @@ fn parse_mysql(url: &str, trimmed: &str, rest: &str) -> Result<Target> {
     Ok(Target::MySql(Box::new(opts), dialect))
 }
 
+#[cfg(feature = "sqlite")]
 fn parse_sqlite(url: &str, rest: &str) -> Result<Target> {
     if rest == ":memory:" || rest == "//" || rest == "///:memory:" {
         return Ok(Target::SqliteMemory(memory_name()));
@@ -132,6 +186,7 @@ fn parse_sqlite(url: &str, rest: &str) -> Result<Target> {
 }
 
 /// A name unique within the process, so that two in-memory engines never share a database.
+#[cfg(feature = "sqlite")]
 fn memory_name() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -142,7 +197,7 @@ fn memory_name() -> String {
     )
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod tests {
     use super::*;
 

@@ -1,5 +1,5 @@
 //! Compile-fail cases for `#[derive(Model)]`: every mistake is an error at the offending tokens with a
-//! hint. Regenerate the expected output with `TRYBUILD=overwrite cargo test -p tests --test ui`, then
+//! hint. Regenerate the expected output with `TRYBUILD=overwrite cargo test -p ui-tests --test ui`, then
 //! read every `.stderr`.
 
 #[test]
