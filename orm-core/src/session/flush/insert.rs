@@ -8,7 +8,7 @@ use crate::engine::Connection;
 use crate::error::{Error, Result};
 use crate::query::keyed::{InsertRows, Match, SelectRows};
 use crate::schema::TableDef;
-use crate::session::identity::KeyPart;
+use crate::session::identity::{IdentityKey, KeyPart};
 use crate::session::state::{Entries, Link, State};
 use crate::value::Value;
 
@@ -115,10 +115,13 @@ fn insert_group(
     // Every full chunk has the same text: it is written once, and again only for the shorter
     // last chunk.
     let mut sql = (0, String::new());
-    let mut rows = rows;
-    while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(per_statement));
-        let chunk = std::mem::replace(&mut rows, rest);
+    let mut rows = rows.into_iter();
+    loop {
+        // Taken from the front: splitting the rest off instead would copy it once per chunk.
+        let chunk: Vec<Row> = rows.by_ref().take(per_statement).collect();
+        if chunk.is_empty() {
+            break;
+        }
         if sql.0 != chunk.len() {
             let text = InsertRows {
                 table,
@@ -146,14 +149,17 @@ fn insert_group(
         }
         for (id, mut values) in chunk {
             let obj = object(entries, id)?;
-            let key = entry(entries, id)?.identity();
+            // A pending entry had no identity; the row's key is its identity from now on.
+            let key = IdentityKey::of_row(table.name.as_str(), &values, &pk);
             for &i in &returning {
                 obj.set_value(i, std::mem::replace(&mut values[i], Value::Null))?;
             }
             // The row holds what the object holds now.
             obj.set_persistent(true);
             entries.set_state(id, State::Persistent, Vec::new());
-            entries.rekey(id, key);
+            if let Some(key) = key {
+                entries.identity.insert(key, id);
+            }
         }
     }
     Ok(())
