@@ -223,16 +223,31 @@ db_test!(fn hostile_strings_are_stored_and_matched_exactly(engine) {
         let expect = |f: &dyn Fn(&str) -> bool| {
             all_notes.iter().flatten().filter(|n| f(n)).count() as u64
         };
-        let c = s.count(select::<Account>().filter(Account::note.contains(text)))?;
-        assert_eq!(c, expect(&|n| n.contains(text.as_str())), "contains #{i} {text:?}");
-        let c = s.count(select::<Account>().filter(Account::note.starts_with(text)))?;
-        assert_eq!(c, expect(&|n| n.starts_with(text.as_str())), "starts_with #{i} {text:?}");
-        let c = s.count(select::<Account>().filter(Account::note.ends_with(text)))?;
-        assert_eq!(c, expect(&|n| n.ends_with(text.as_str())), "ends_with #{i} {text:?}");
-        let c = s.count(select::<Account>().filter(Account::note.icontains(text)))?;
-        assert!(c >= expect(&exact), "icontains #{i} {text:?}");
-        // a raw LIKE / ILIKE pattern: whatever it matches, it runs as one bound value
-        s.count(select::<Account>().filter(Account::note.like(text.clone()) | Account::note.ilike(text.clone())))?;
+        if text.contains('\0') {
+            // No backend matches a LIKE pattern with NUL as written (SQLite ends it there): every
+            // pattern filter refuses it, before a statement runs.
+            for filter in [
+                Account::note.contains(text),
+                Account::note.starts_with(text),
+                Account::note.ends_with(text),
+                Account::note.icontains(text),
+                Account::note.like(text.clone()),
+            ] {
+                let err = s.count(select::<Account>().filter(filter)).unwrap_err();
+                assert!(matches!(err, Error::InvalidValue(_)), "#{i}: {err:?}");
+            }
+        } else {
+            let c = s.count(select::<Account>().filter(Account::note.contains(text)))?;
+            assert_eq!(c, expect(&|n| n.contains(text.as_str())), "contains #{i} {text:?}");
+            let c = s.count(select::<Account>().filter(Account::note.starts_with(text)))?;
+            assert_eq!(c, expect(&|n| n.starts_with(text.as_str())), "starts_with #{i} {text:?}");
+            let c = s.count(select::<Account>().filter(Account::note.ends_with(text)))?;
+            assert_eq!(c, expect(&|n| n.ends_with(text.as_str())), "ends_with #{i} {text:?}");
+            let c = s.count(select::<Account>().filter(Account::note.icontains(text)))?;
+            assert!(c >= expect(&exact), "icontains #{i} {text:?}");
+            // a raw LIKE / ILIKE pattern: whatever it matches, it runs as one bound value
+            s.count(select::<Account>().filter(Account::note.like(text.clone()) | Account::note.ilike(text.clone())))?;
+        }
         let mut via_raw: Vec<String> = s.raw_all(&raw(r#"SELECT "name" FROM "account" WHERE "note" = $1"#).bind(text.as_str()))?;
         via_raw.sort();
         assert_eq!(via_raw, eq, "raw #{i}");

@@ -95,6 +95,17 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
         false
     }
 
+    /// Whether the database stores `value` as the float it is: SQLite turns NaN into NULL and
+    /// MySQL refuses NaN and the infinities, which are then refused here with a clear error.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidValue`] naming the value and the database.
+    fn check_float(&self, value: f64) -> crate::Result<()> {
+        let _ = value;
+        Ok(())
+    }
+
     /// Whether `ILIKE` exists; without it a case-insensitive match is `lower(a) LIKE lower(b)`.
     fn supports_ilike(&self) -> bool {
         false

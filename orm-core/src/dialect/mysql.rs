@@ -44,6 +44,16 @@ pub(crate) static MARIADB: MySql = MySql::MARIADB;
 const KEY_PREFIX: u32 = 768;
 
 impl Dialect for MySql {
+    fn check_float(&self, value: f64) -> crate::Result<()> {
+        if !value.is_finite() {
+            return Err(crate::Error::InvalidValue(format!(
+                "{value} cannot be stored in {}: its floating-point columns hold finite numbers only",
+                self.name()
+            )));
+        }
+        Ok(())
+    }
+
     fn kind(&self) -> DialectKind {
         DialectKind::MySql
     }

@@ -10,6 +10,15 @@ use crate::schema::{ColumnDef, ColumnType, ForeignKeyDef};
 pub struct Sqlite;
 
 impl Dialect for Sqlite {
+    fn check_float(&self, value: f64) -> crate::Result<()> {
+        if value.is_nan() {
+            return Err(crate::Error::InvalidValue(
+                "NaN cannot be stored in SQLite (it would be stored as NULL)".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
     fn kind(&self) -> DialectKind {
         DialectKind::Sqlite
     }

@@ -52,6 +52,14 @@ impl Connection {
         params: &[Value],
         mut f: impl FnMut(&mut dyn Backend, &str, &[Value]) -> Result<T>,
     ) -> Result<T> {
+        let dialect = self.dialect();
+        for v in params {
+            if let Value::F64(x) = v {
+                dialect.check_float(*x)?;
+            } else if let Value::F32(x) = v {
+                dialect.check_float(f64::from(*x))?;
+            }
+        }
         if self.shared.echo.load(Ordering::Relaxed) {
             tracing::info!(target: "orm::sql", "{sql} {}", DisplayParams(params));
         }

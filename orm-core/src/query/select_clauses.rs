@@ -207,11 +207,22 @@ impl SelectCore {
 }
 
 impl Node {
-    /// The first building mistake of a subquery inside this expression.
+    fn is_text_with_nul(&self) -> bool {
+        matches!(&self.0, Kind::Value(Value::Text(t)) if t.contains('\0'))
+    }
+
+    /// The first building mistake inside this expression (a subquery built wrong, a pattern that
+    /// no backend can match as written).
     pub(crate) fn check(&self) -> Result<()> {
         match &self.0 {
             Kind::InSelect(n, s, _) => n.check().and_then(|()| s.check()),
             Kind::Exists(s) | Kind::Subquery(s) => s.check(),
+            Kind::Like(_, pattern, _) if pattern.is_text_with_nul() => Err(Error::InvalidValue(
+                "a LIKE pattern cannot contain a NUL character: SQLite ends the pattern there \
+                 (matching far more rows than asked) and PostgreSQL refuses it, so it is refused \
+                 on every backend"
+                    .to_owned(),
+            )),
             Kind::Binary(l, _, r) | Kind::Like(l, r, _) => l.check().and_then(|()| r.check()),
             Kind::And(v) | Kind::Or(v) | Kind::Func(_, v, _) | Kind::InList(_, v, _) => {
                 v.iter().try_for_each(Node::check)

@@ -21,7 +21,18 @@ pub(crate) fn map_error(err: postgres::Error) -> Error {
                 message: err.to_string(),
             };
         }
-        return Error::database(err.to_string(), None, err);
+        // A value the driver could not bind: the reason is in the source ("error serializing
+        // parameter 0" alone says nothing).
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        if err.to_string().starts_with("error serializing parameter") {
+            let reason = cause.unwrap_or_default();
+            return Error::InvalidValue(format!("{err}: {reason}"));
+        }
+        let message = match cause {
+            Some(cause) => format!("{err}: {cause}"),
+            None => err.to_string(),
+        };
+        return Error::database(message, None, err);
     };
     let code = db.code();
     let kind = if *code == SqlState::UNIQUE_VIOLATION {

@@ -66,8 +66,11 @@ impl SqliteBackend {
 
     fn configure(conn: rusqlite::Connection) -> Result<Self> {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(map_error)?;
-        // Foreign keys are off by default in SQLite, for backwards compatibility only.
-        conn.execute_batch("PRAGMA foreign_keys = ON")
+        // Foreign keys are off by default in SQLite, for backwards compatibility only. LIKE ignores
+        // ASCII case by default; PostgreSQL's and MySQL's (with the binary collation the tables are
+        // created with) do not, so `contains` means the same everywhere (`icontains` folds case
+        // on every backend).
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON")
             .map_err(map_error)?;
         conn.set_prepared_statement_cache_capacity(256);
         Ok(SqliteBackend {

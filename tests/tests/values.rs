@@ -1,0 +1,110 @@
+//! Hostile values at the boundary, the same on every backend: a LIKE pattern with NUL is refused
+//! before it can match (and delete) rows it should not, `contains` has one case rule, NaN is stored
+//! as itself or refused (never turned into NULL), and text never binds as another type.
+
+use orm_core::query::{delete, select};
+use orm_core::{Engine, Error, Model};
+use tests::db_test;
+
+#[derive(Model, Debug)]
+pub struct Note {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(length = 40)]
+    pub body: String,
+}
+
+#[derive(Model, Debug)]
+pub struct Reading {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub value: Option<f64>,
+}
+
+fn notes(engine: &Engine, bodies: &[&str]) -> orm_core::Result<()> {
+    engine.create_all()?;
+    let mut s = engine.session();
+    s.add_all(bodies.iter().map(|b| Note::new(*b)));
+    s.commit()
+}
+
+fn count_notes(engine: &Engine) -> orm_core::Result<u64> {
+    engine.session().count(select::<Note>())
+}
+
+db_test!(fn a_like_pattern_with_nul_is_refused_and_deletes_nothing(engine) {
+    notes(engine, &["alpha", "beta", "gamma"])?;
+    let mut s = engine.session();
+    let err = s
+        .execute(delete::<Note>().filter(Note::body.contains("a\0")))
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidValue(_)), "{err:?}");
+    assert!(err.to_string().contains("NUL"), "{err}");
+    s.rollback()?;
+    assert_eq!(count_notes(engine)?, 3);
+    let err = s
+        .all(select::<Note>().filter(Note::body.like("%\0%")))
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidValue(_)), "{err:?}");
+    // Metacharacters in contains() match literally.
+    s.add(Note::new("100% sure_x"));
+    let found = s.all(select::<Note>().filter(Note::body.contains("0% s")))?;
+    assert_eq!(found.len(), 1);
+    assert_eq!(s.count(select::<Note>().filter(Note::body.contains("_")))?, 1);
+    Ok(())
+});
+
+db_test!(fn contains_has_one_case_rule_on_every_backend(engine) {
+    notes(engine, &["Alpha", "alpha", "ALPHA beta"])?;
+    let mut s = engine.session();
+    let exact = s.count(select::<Note>().filter(Note::body.contains("Alp")))?;
+    assert_eq!(exact, 1);
+    let folded = s.count(select::<Note>().filter(Note::body.icontains("alp")))?;
+    assert_eq!(folded, 3);
+    assert_eq!(s.count(select::<Note>().filter(Note::body.starts_with("a")))?, 1);
+    assert_eq!(s.count(select::<Note>().filter(Note::body.like("A%")))?, 2);
+    Ok(())
+});
+
+db_test!(fn nan_is_stored_as_itself_or_refused_never_as_null(engine) {
+    engine.create_all()?;
+    for value in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let mut s = engine.session();
+        let r = s.add(Reading {
+            value: Some(value),
+            ..Reading::new()
+        });
+        match s.commit() {
+            Ok(()) => {
+                let id = r.read().id.expect("inserted");
+                let mut check = engine.session();
+                let back = check.get::<Reading>(id)?.expect("row").read().value;
+                let back = back.expect("stored as a number, not NULL");
+                assert!(
+                    back.is_nan() && value.is_nan() || back == value,
+                    "{value} came back as {back}"
+                );
+            }
+            Err(e) => {
+                assert!(matches!(e, Error::InvalidValue(_)), "{value}: {e:?}");
+                assert!(e.to_string().contains(&value.to_string()), "{e}");
+            }
+        }
+    }
+    // Nothing but real numbers or clear refusals: no NULL crept in.
+    let mut s = engine.session();
+    let nulls = s.count(select::<Reading>().filter(Reading::value.is_null()))?;
+    assert_eq!(nulls, 0);
+    Ok(())
+});
+
+db_test!(fn text_never_binds_as_another_type(engine) {
+    notes(engine, &["one"])?;
+    let mut s = engine.session();
+    // Eight bytes that spell the integer 1 in PostgreSQL's binary format.
+    match s.get::<Note>("\0\0\0\0\0\0\0\u{1}") {
+        Ok(found) => assert!(found.is_none(), "a string found row {:?}", found),
+        Err(e) => assert!(e.to_string().contains("cannot bind"), "{e}"),
+    }
+    Ok(())
+});
