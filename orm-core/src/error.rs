@@ -225,6 +225,15 @@ impl Error {
         Error::Config(msg.into())
     }
 
+    /// The message to carry into a later [`Error::Config`]: a configuration error's own message
+    /// (not its display, which would say "configuration error" twice).
+    pub(crate) fn config_message(&self) -> String {
+        match self {
+            Error::Config(m) => m.clone(),
+            other => other.to_string(),
+        }
+    }
+
     pub(crate) fn database(
         message: impl Into<String>,
         code: Option<String>,

@@ -395,6 +395,11 @@ db_test!(fn statement_counts_of_each_way_of_loading(engine) {
     log.clear();
     let posts = s.all(select::<Post>().joined(Post::author))?;
     assert_eq!(posts.len(), 100);
+    // A to-many relationship is refused for joined loading, with the message said once.
+    let err = s.all(select::<User>().joined(User::posts)).unwrap_err();
+    let text = err.to_string();
+    assert_eq!(text.matches("configuration error").count(), 1, "{text}");
+    assert!(text.contains("to-one"), "{text}");
     assert!(posts.iter().all(|p| p.read().author.is_loaded()));
     assert_eq!(log.count(), 1, "{:#?}", log.sql());
     // lazily, one by one: the N+1 the eager loads avoid, explicit here.

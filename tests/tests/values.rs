@@ -15,6 +15,23 @@ pub struct Note {
 }
 
 #[derive(Model, Debug)]
+pub struct Label {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(length = 20)]
+    pub name: Option<String>,
+}
+
+#[derive(Model, Debug)]
+pub struct Counter {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub hits: i64,
+    #[orm(version)]
+    pub version: i64,
+}
+
+#[derive(Model, Debug)]
 pub struct Reading {
     #[orm(primary_key)]
     pub id: Option<i64>,
@@ -106,5 +123,46 @@ db_test!(fn text_never_binds_as_another_type(engine) {
         Ok(found) => assert!(found.is_none(), "a string found row {:?}", found),
         Err(e) => assert!(e.to_string().contains("cannot bind"), "{e}"),
     }
+    Ok(())
+});
+
+db_test!(fn a_none_in_an_in_list_means_is_null(engine) {
+    engine.create_all()?;
+    let mut s = engine.session();
+    for name in [Some("a"), Some("b"), None] {
+        s.add(Label {
+            name: name.map(str::to_owned),
+            ..Label::new()
+        });
+    }
+    s.commit()?;
+    let names = |s: &mut orm_core::Session, q| -> orm_core::Result<Vec<Option<String>>> {
+        let mut v: Vec<Option<String>> = s.all(q)?;
+        v.sort();
+        Ok(v)
+    };
+    let q = orm_core::query::select_columns(Label::name).filter(Label::name.in_([Some("a".to_owned()), None]));
+    assert_eq!(names(&mut s, q)?, [None, Some("a".to_owned())]);
+    let q = orm_core::query::select_columns(Label::name).filter(Label::name.not_in([Some("a".to_owned()), None]));
+    assert_eq!(names(&mut s, q)?, [Some("b".to_owned())]);
+    let q = orm_core::query::select_columns(Label::name).filter(Label::name.not_in([None::<String>]));
+    assert_eq!(names(&mut s, q)?.len(), 2);
+    Ok(())
+});
+
+db_test!(fn a_version_at_its_maximum_is_an_error_not_an_overflow(engine) {
+    engine.create_all()?;
+    let mut s = engine.session();
+    let c = s.add(Counter::new(0));
+    s.commit()?;
+    let id = c.read().id.expect("id");
+    s.execute(orm_core::query::update::<Counter>().set(Counter::version, i64::MAX).filter(Counter::id.eq(id)))?;
+    s.commit()?;
+    s.refresh(&c)?;
+    assert_eq!(c.read().version, i64::MAX);
+    c.write().hits = 1;
+    let err = s.commit().unwrap_err();
+    assert!(matches!(err, Error::InvalidValue(_)), "{err:?}");
+    assert!(err.to_string().contains("maximum"), "{err}");
     Ok(())
 });

@@ -29,7 +29,20 @@ fn like(left: Node, pattern: Value, insensitive: bool, escaped: bool, negated: b
 
 fn in_list(left: Node, rhs: super::operand::InRhs, negated: bool) -> Expr<bool> {
     Expr::new(Node(match rhs.0 {
-        InKind::List(items) => Kind::InList(Box::new(left), items, negated),
+        InKind::List(items) => {
+            // SQL's `x IN (1, NULL)` never matches a NULL `x`, and `x NOT IN (1, NULL)` matches
+            // nothing at all: a `None` in the list means "or is NULL" / "and is not NULL".
+            let (nulls, items): (Vec<Node>, Vec<Node>) =
+                items.into_iter().partition(Node::is_null_value);
+            let list = Node(Kind::InList(Box::new(left.clone()), items, negated));
+            if nulls.is_empty() {
+                list.0
+            } else if negated {
+                Kind::And(vec![list, Node(Kind::IsNull(Box::new(left), true))])
+            } else {
+                Kind::Or(vec![list, Node(Kind::IsNull(Box::new(left), false))])
+            }
+        }
         InKind::Select(core) => Kind::InSelect(Box::new(left), core, negated),
     }))
 }

@@ -77,7 +77,7 @@ impl<T> Page<T> {
 
     /// The next page number, if any.
     pub fn next_num(&self) -> Option<u64> {
-        self.has_next().then_some(self.page + 1)
+        self.has_next().then(|| self.page.checked_add(1)).flatten()
     }
 
     /// The previous page number, if any.

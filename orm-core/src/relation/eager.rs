@@ -206,7 +206,7 @@ impl<M: Model> Select<Eager<M>> {
                 self.selection.joined.push(Arc::new(relation));
             }
             Err(e) => {
-                self.core.error.get_or_insert(e.to_string());
+                self.core.error.get_or_insert(e.config_message());
             }
         }
         self

@@ -117,7 +117,7 @@ impl<P: Model, T: Model> Relation<P, T> {
     pub fn select(&self, parent: &Obj<P>) -> Select<Entity<T>> {
         let mut q = select::<T>();
         if let Err(e) = self.filter_into(parent, &mut q) {
-            q.core.error.get_or_insert(e.to_string());
+            q.core.error.get_or_insert(e.config_message());
         }
         q
     }

@@ -6,7 +6,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::{entry, find_stale, link_value, object, stale_key, MAX_ROWS_PER_STATEMENT};
 use crate::dialect::Dialect;
 use crate::engine::Connection;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::object::{AnyObj, Tracked};
 use crate::query::keyed::{BatchForm, Match, UpdateBatch, UpdateRows};
 use crate::schema::TableDef;
@@ -124,7 +124,18 @@ pub(super) fn update_rows(
             let bumped = (|| {
                 obj.apply_update_hooks()?;
                 if let Some(vi) = version {
-                    let next = committed[vi].as_i64().unwrap_or(0) + 1;
+                    let next = committed[vi]
+                        .as_i64()
+                        .unwrap_or(0)
+                        .checked_add(1)
+                        .ok_or_else(|| {
+                            Error::InvalidValue(format!(
+                                "the version of a `{}` row is at its maximum ({}); it cannot be \
+                                 updated again",
+                                table.name,
+                                i64::MAX
+                            ))
+                        })?;
                     obj.set_value(vi, Value::I64(next))?;
                 }
                 obj.values()
