@@ -166,3 +166,84 @@ db_test!(fn a_version_at_its_maximum_is_an_error_not_an_overflow(engine) {
     assert!(err.to_string().contains("maximum"), "{err}");
     Ok(())
 });
+
+#[derive(Model, Debug)]
+pub struct Shelf {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(length = 20, unique)]
+    pub code: String,
+}
+
+#[derive(Model, Debug)]
+#[orm(check(name = "pages", expr = "pages >= 0"))]
+pub struct Book {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(foreign_key = Shelf)]
+    pub shelf_id: i64,
+    pub pages: i64,
+}
+
+fn violation(e: Error) -> orm_core::ConstraintViolation {
+    match e {
+        Error::Constraint(v) => v,
+        other => panic!("not a constraint violation: {other:?}"),
+    }
+}
+
+db_test!(fn every_constraint_error_names_its_kind_table_and_constraint_or_columns(engine) {
+    use orm_core::query::raw;
+    use orm_core::ConstraintKind;
+    engine.create_all()?;
+    let fk = Book::table().foreign_keys[0].name.clone();
+    let mut s = engine.session();
+    let shelf = s.add(Shelf::new("a1"));
+    s.commit()?;
+    let shelf_id = shelf.read().id.expect("id");
+    s.add(Book::new(shelf_id, 10));
+    s.commit()?;
+
+    // NOT NULL: the column, and no unique constraint's name although `code` has one.
+    let v = violation(s.raw_execute(&raw(r#"INSERT INTO "shelf" ("code") VALUES (NULL)"#)).unwrap_err());
+    assert_eq!(v.kind, ConstraintKind::NotNull);
+    assert_eq!(v.table.as_deref(), Some("shelf"));
+    assert_eq!(v.columns, ["code"]);
+    assert_eq!(v.constraint, None);
+    s.rollback()?;
+
+    // A foreign key on insert: the child table, the key and its columns.
+    s.add(Book::new(shelf_id + 100, 1));
+    let v = violation(s.commit().unwrap_err());
+    assert_eq!(v.kind, ConstraintKind::ForeignKey);
+    assert_eq!(v.table.as_deref(), Some("book"));
+    assert_eq!(v.constraint.as_deref(), Some(fk.as_str()));
+    assert_eq!(v.columns, ["shelf_id"]);
+
+    // Deleting a parent still referred to: the same, not the parent's key against the child.
+    let v = violation(
+        s.raw_execute(&raw(r#"DELETE FROM "shelf" WHERE "id" = $1"#).bind(shelf_id))
+            .unwrap_err(),
+    );
+    assert_eq!(v.kind, ConstraintKind::ForeignKey);
+    assert_eq!(v.table.as_deref(), Some("book"));
+    assert_eq!(v.constraint.as_deref(), Some(fk.as_str()));
+    assert_eq!(v.columns, ["shelf_id"]);
+    s.rollback()?;
+
+    // A check: the table and the constraint.
+    s.add(Book::new(shelf_id, -1));
+    let v = violation(s.commit().unwrap_err());
+    assert_eq!(v.kind, ConstraintKind::Check);
+    assert_eq!(v.table.as_deref(), Some("book"));
+    assert_eq!(v.constraint.as_deref(), Some(Book::table().checks[0].name.as_str()));
+
+    // A unique key: the table, the constraint and its columns.
+    s.add(Shelf::new("a1"));
+    let v = violation(s.commit().unwrap_err());
+    assert_eq!(v.kind, ConstraintKind::Unique);
+    assert_eq!(v.table.as_deref(), Some("shelf"));
+    assert!(v.constraint.is_some(), "{v:?}");
+    assert_eq!(v.columns, ["code"]);
+    Ok(())
+});

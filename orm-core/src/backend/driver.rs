@@ -168,9 +168,62 @@ pub trait Backend: Send {
     fn mark_broken(&mut self);
 }
 
+/// The table an `INSERT`, `UPDATE` or `DELETE` writes to, for constraint errors whose message does
+/// not name it (MySQL's duplicate keys, NULLs and checks; SQLite's foreign keys and checks).
+pub(crate) fn statement_table(sql: &str) -> Option<String> {
+    const SKIP: [&str; 5] = ["IGNORE", "INTO", "FROM", "LOW_PRIORITY", "QUICK"];
+    let mut rest = sql.trim_start();
+    let first = rest.split_whitespace().next()?;
+    if !["INSERT", "REPLACE", "DELETE", "UPDATE"]
+        .iter()
+        .any(|k| first.eq_ignore_ascii_case(k))
+    {
+        return None;
+    }
+    rest = rest[first.len()..].trim_start();
+    while let Some(word) = rest.split_whitespace().next() {
+        if !SKIP.iter().any(|k| word.eq_ignore_ascii_case(k)) {
+            break;
+        }
+        rest = rest[word.len()..].trim_start();
+    }
+    // The last part of `db`.`t`, quoted with backquotes or double quotes, or bare.
+    loop {
+        let (name, after) = identifier(rest)?;
+        match after.strip_prefix('.') {
+            Some(more) => rest = more,
+            None => return (!name.is_empty()).then_some(name),
+        }
+    }
+}
+
+/// The identifier `s` starts with and what follows it.
+pub(crate) fn identifier(s: &str) -> Option<(String, &str)> {
+    let quote = s.chars().next()?;
+    if quote != '`' && quote != '"' {
+        let end = s
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            .unwrap_or(s.len());
+        return Some((s[..end].to_owned(), &s[end..]));
+    }
+    let mut name = String::new();
+    let mut chars = s.char_indices().skip(1).peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == quote {
+            if chars.peek().is_some_and(|&(_, d)| d == quote) {
+                chars.next();
+            } else {
+                return Some((name, &s[i + 1..]));
+            }
+        }
+        name.push(c);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
-    use super::changes_schema;
+    use super::{changes_schema, statement_table};
 
     #[test]
     fn schema_changes_are_recognised_in_statements_and_batches() {
@@ -189,6 +242,22 @@ mod tests {
             "SAVEPOINT a",
         ] {
             assert!(!changes_schema(sql), "{sql}");
+        }
+    }
+
+    #[test]
+    fn the_table_is_read_from_the_statement() {
+        for (sql, table) in [
+            ("INSERT INTO `user` (`a`) VALUES (?)", Some("user")),
+            (
+                "insert ignore into \"my table\"(a) values (1)",
+                Some("my table"),
+            ),
+            ("UPDATE `db`.`t` SET a = 1", Some("t")),
+            ("DELETE FROM `we``ird` WHERE 1", Some("we`ird")),
+            ("SELECT 1", None),
+        ] {
+            assert_eq!(statement_table(sql).as_deref(), table, "{sql}");
         }
     }
 }

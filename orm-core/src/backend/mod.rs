@@ -10,7 +10,7 @@ mod row;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
 
-pub(crate) use self::driver::changes_schema;
+pub(crate) use self::driver::{changes_schema, statement_table};
 pub use self::driver::{Backend, RowSink, Rows};
 #[allow(unused_imports)] // each backend uses some; a build without one leaves those unused
 pub(crate) use row::{no_column, value_as_f64, value_as_i64, value_as_text};

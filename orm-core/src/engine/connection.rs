@@ -90,7 +90,7 @@ impl Connection {
                 succeeded: result.is_ok(),
             });
         }
-        result.map_err(|e| self.failed(e))
+        result.map_err(|e| self.failed(e, sql))
     }
 
     /// Forgets the prepared statements made before this engine last changed the schema.
@@ -104,11 +104,11 @@ impl Connection {
 
     /// Maps a statement's error, and remembers that PostgreSQL aborted the transaction: its COMMIT
     /// would be a silent ROLLBACK.
-    fn failed(&mut self, e: Error) -> Error {
+    fn failed(&mut self, e: Error, sql: &str) -> Error {
         if self.in_transaction && self.dialect().failed_statement_aborts_transaction() {
             self.aborted = true;
         }
-        self.shared.complete_error(e)
+        self.shared.complete_error(e, sql)
     }
 
     /// Runs a statement with bound parameters; returns the number of rows changed.
@@ -136,7 +136,7 @@ impl Connection {
         }
         self.catch_up_with_schema();
         let result = self.backend.backend.execute_each(sql, params, width);
-        result.map_err(|e| self.failed(e))
+        result.map_err(|e| self.failed(e, sql))
     }
 
     /// Runs a query with bound parameters and returns every row.
@@ -189,7 +189,7 @@ impl Connection {
             Some(sql) => self.run(sql, &[], |b, _, _| b.last_insert_id()),
             None => {
                 let result = self.backend.backend.last_insert_id();
-                result.map_err(|e| self.failed(e))
+                result.map_err(|e| self.failed(e, ""))
             }
         }
     }

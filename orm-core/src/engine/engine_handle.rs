@@ -5,7 +5,7 @@ use super::pool::Manager;
 use super::{Connection, ListenerId, RecordedStatement, StatementEvent, StatementLog};
 use crate::backend::Backend;
 use crate::dialect::Dialect;
-use crate::error::{Error, Result};
+use crate::error::{ConstraintKind, ConstraintViolation, Error, Result};
 use crate::schema::Metadata;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -66,34 +66,83 @@ impl Shared {
         }
     }
 
-    /// Fills what the database left out of a constraint violation from the model metadata: SQLite
-    /// names the columns but not the constraint, PostgreSQL sometimes the constraint but not the
-    /// columns.
-    pub(super) fn complete_error(&self, err: Error) -> Error {
+    /// Fills what the database left out of a constraint violation of statement `sql`, from the
+    /// statement and the model metadata: SQLite names the columns of a unique key but not the
+    /// constraint, and neither table nor columns of a foreign key; PostgreSQL names a deleted
+    /// parent's key columns against the child's table.
+    pub(super) fn complete_error(&self, err: Error, sql: &str) -> Error {
         let Error::Constraint(mut v) = err else {
             return err;
         };
+        let statement_table = crate::backend::statement_table(sql);
+        if v.table.is_none() {
+            v.table = statement_table.clone();
+        }
         let metadata = self
             .metadata
             .get_or_init(|| Metadata::registered().ok())
             .as_ref();
-        if let (Some(md), Some(table)) = (metadata, v.table.as_deref()) {
-            if let Some(t) = md.table(table) {
-                if v.constraint.is_none() && !v.columns.is_empty() {
-                    v.constraint = t.unique_over(&v.columns).map(str::to_owned);
-                }
-                if v.columns.is_empty() {
-                    if let Some(cols) = v
-                        .constraint
-                        .as_deref()
-                        .and_then(|c| t.constraint_columns(c))
-                    {
-                        v.columns = cols.to_vec();
-                    }
+        let Some(md) = metadata else {
+            return Error::Constraint(v);
+        };
+        if v.kind == ConstraintKind::ForeignKey {
+            complete_foreign_key(&mut v, md, sql);
+        }
+        if let Some(t) = v.table.as_deref().and_then(|t| md.table(t)) {
+            if v.kind == ConstraintKind::Unique && v.constraint.is_none() && !v.columns.is_empty() {
+                v.constraint = t.unique_over(&v.columns).map(str::to_owned);
+            }
+            if v.columns.is_empty() {
+                if let Some(cols) = v
+                    .constraint
+                    .as_deref()
+                    .and_then(|c| t.constraint_columns(c))
+                {
+                    v.columns = cols.to_vec();
                 }
             }
         }
         Error::Constraint(v)
+    }
+}
+
+/// A foreign key violation names the child table, the foreign key and its columns. A DELETE (or
+/// key UPDATE) of a parent still referred to is reported against the parent's statement: the child
+/// is the one table whose foreign key refers to it, when there is one.
+fn complete_foreign_key(v: &mut ConstraintViolation, md: &Metadata, sql: &str) {
+    let writes_parent = sql
+        .trim_start()
+        .get(..6)
+        .is_some_and(|w| w.eq_ignore_ascii_case("delete"));
+    let named = v.constraint.as_deref().and_then(|name| {
+        md.tables().iter().find_map(|t| {
+            t.foreign_keys
+                .iter()
+                .find(|fk| fk.name == name)
+                .map(|fk| (t, fk))
+        })
+    });
+    let found = named.or_else(|| {
+        let table = v.table.as_deref()?;
+        let candidates: Vec<_> = if writes_parent {
+            md.tables()
+                .iter()
+                .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
+                .filter(|(_, fk)| fk.ref_table == table)
+                .collect()
+        } else {
+            let t = md.table(table)?;
+            t.foreign_keys.iter().map(|fk| (t, fk)).collect()
+        };
+        match candidates.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    });
+    if let Some((child, fk)) = found {
+        v.table = Some(child.name.clone());
+        v.constraint = Some(fk.name.clone());
+        v.columns = fk.columns.clone();
     }
 }
 

@@ -101,7 +101,7 @@ impl MySqlBackend {
             return err;
         };
         if v.table.is_none() {
-            v.table = super::error::statement_table(sql);
+            v.table = crate::backend::statement_table(sql);
         }
         if v.columns.is_empty() && v.kind == crate::ConstraintKind::Unique {
             if let (Some(table), Some(key)) = (&v.table, &v.constraint) {

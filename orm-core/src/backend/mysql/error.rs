@@ -1,5 +1,6 @@
 //! MySQL's and MariaDB's error numbers mapped to the portable error kinds.
 
+use crate::backend::driver::identifier;
 use crate::error::{ConstraintKind, ConstraintViolation, Error};
 
 /// Server errors that mean the session is gone: shutdown (1053), killed (1927), and MySQL 8's
@@ -103,59 +104,6 @@ fn violation(code: u16, message: &str) -> Option<ConstraintViolation> {
     Some(v)
 }
 
-/// The table an `INSERT`, `UPDATE` or `DELETE` writes to: the server's messages for duplicate keys,
-/// NULLs and MySQL's checks do not name it.
-pub(crate) fn statement_table(sql: &str) -> Option<String> {
-    const SKIP: [&str; 5] = ["IGNORE", "INTO", "FROM", "LOW_PRIORITY", "QUICK"];
-    let mut rest = sql.trim_start();
-    let first = rest.split_whitespace().next()?;
-    if !["INSERT", "REPLACE", "DELETE", "UPDATE"]
-        .iter()
-        .any(|k| first.eq_ignore_ascii_case(k))
-    {
-        return None;
-    }
-    rest = rest[first.len()..].trim_start();
-    while let Some(word) = rest.split_whitespace().next() {
-        if !SKIP.iter().any(|k| word.eq_ignore_ascii_case(k)) {
-            break;
-        }
-        rest = rest[word.len()..].trim_start();
-    }
-    // The last part of `db`.`t`, quoted with backquotes or double quotes, or bare.
-    loop {
-        let (name, after) = identifier(rest)?;
-        match after.strip_prefix('.') {
-            Some(more) => rest = more,
-            None => return (!name.is_empty()).then_some(name),
-        }
-    }
-}
-
-/// The identifier `s` starts with and what follows it.
-fn identifier(s: &str) -> Option<(String, &str)> {
-    let quote = s.chars().next()?;
-    if quote != '`' && quote != '"' {
-        let end = s
-            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-            .unwrap_or(s.len());
-        return Some((s[..end].to_owned(), &s[end..]));
-    }
-    let mut name = String::new();
-    let mut chars = s.char_indices().skip(1).peekable();
-    while let Some((i, c)) = chars.next() {
-        if c == quote {
-            if chars.peek().is_some_and(|&(_, d)| d == quote) {
-                chars.next();
-            } else {
-                return Some((name, &s[i + 1..]));
-            }
-        }
-        name.push(c);
-    }
-    None
-}
-
 /// The text of `'quoted'`, or the text itself.
 fn unquote(s: &str) -> &str {
     let s = s.trim();
@@ -203,22 +151,6 @@ mod tests {
         assert_eq!(v.table.as_deref(), Some("post"));
         assert_eq!(v.constraint.as_deref(), Some("fk_post_user_id_user"));
         assert_eq!(v.columns, ["user_id"]);
-    }
-
-    #[test]
-    fn the_table_is_read_from_the_statement() {
-        for (sql, table) in [
-            ("INSERT INTO `user` (`a`) VALUES (?)", Some("user")),
-            (
-                "insert ignore into \"my table\"(a) values (1)",
-                Some("my table"),
-            ),
-            ("UPDATE `db`.`t` SET a = 1", Some("t")),
-            ("DELETE FROM `we``ird` WHERE 1", Some("we`ird")),
-            ("SELECT 1", None),
-        ] {
-            assert_eq!(statement_table(sql).as_deref(), table, "{sql}");
-        }
     }
 
     #[test]
