@@ -36,6 +36,9 @@ pub enum Value {
     DateTime(NaiveDateTime),
     /// An instant in UTC (stored with its offset on SQLite, as `timestamptz` on PostgreSQL).
     DateTimeUtc(DateTime<Utc>),
+    /// A list of values bound as one parameter: a long IN list on PostgreSQL (an array, `= ANY($1)`).
+    /// Not a column value; the query builder makes it.
+    List(Vec<Value>),
 }
 
 impl Value {
@@ -59,6 +62,7 @@ impl Value {
             Value::Date(_) => "date",
             Value::DateTime(_) => "datetime",
             Value::DateTimeUtc(_) => "datetime with time zone",
+            Value::List(_) => "list",
         }
     }
 
@@ -90,6 +94,7 @@ impl fmt::Display for Value {
             Value::Date(v) => write!(f, "{v}"),
             Value::DateTime(v) => write!(f, "{v}"),
             Value::DateTimeUtc(v) => write!(f, "{}", v.to_rfc3339()),
+            Value::List(v) => write!(f, "<a list of {} values>", v.len()),
         }
     }
 }

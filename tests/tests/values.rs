@@ -247,3 +247,42 @@ db_test!(fn every_constraint_error_names_its_kind_table_and_constraint_or_column
     assert_eq!(v.columns, ["code"]);
     Ok(())
 });
+
+db_test!(fn in_lists_and_bulk_deletes_of_any_length(engine) {
+    use orm_core::query::insert_many;
+    notes(engine, &[])?;
+    let mut s = engine.session();
+    s.add_all((0..100).map(|i| Note::new(format!("n{i}"))));
+    s.commit()?;
+    // 70,000 keys: past SQLite's 32,766 parameters and PostgreSQL's 65,535.
+    let ids: Vec<i64> = (1..=70_000).collect();
+    let binds_lists = engine.dialect().bound_list().is_some();
+    match s.count(select::<Note>().filter(Note::id.in_(ids.clone()))) {
+        Ok(n) => assert_eq!(n, 100),
+        Err(e) => {
+            assert!(!binds_lists, "{e}");
+            assert!(matches!(e, Error::InvalidValue(_)), "{e:?}");
+            assert!(e.to_string().len() < 400, "{e}");
+        }
+    }
+    let names: Vec<String> = (0..40_000).map(|i| format!("n{i}")).collect();
+    match s.count(select::<Note>().filter(Note::body.not_in(names))) {
+        Ok(n) => assert_eq!(n, 0),
+        Err(e) => assert!(!binds_lists && matches!(e, Error::InvalidValue(_)), "{e:?}"),
+    }
+    match s.execute(delete::<Note>().filter(Note::id.in_(ids))) {
+        Ok(n) => assert_eq!(n, 100),
+        Err(e) => assert!(!binds_lists && matches!(e, Error::InvalidValue(_)), "{e:?}"),
+    }
+    s.commit()?;
+    // A statement past the limit that cannot be bound compactly is a short, clear error (it was a
+    // message of hundreds of kilobytes, quoting the statement), and nothing is written.
+    let before = count_notes(engine)?;
+    let rows = (0..40_000).map(|i| Note::new(format!("m{i}")));
+    if let Err(e) = s.upsert(insert_many(rows).on_conflict_do_nothing(Note::id)) {
+        assert!(e.to_string().len() < 400, "{} bytes", e.to_string().len());
+        s.rollback()?;
+        assert_eq!(count_notes(engine)?, before);
+    }
+    Ok(())
+});

@@ -6,6 +6,16 @@ use crate::schema::{
 };
 use std::fmt::{self, Write as _};
 
+/// How a long IN list is bound as one parameter ([`Dialect::bound_list`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BoundList {
+    /// `x = ANY($1)` with an array of the column's type (PostgreSQL).
+    Array,
+    /// `x IN (SELECT value FROM json_each(?1))` with a JSON array (SQLite).
+    JsonEach,
+}
+
 /// Which backend a dialect speaks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -52,6 +62,18 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
 
     /// The most parameters one statement may bind.
     fn max_params(&self) -> usize;
+
+    /// The most parameters the database takes in one statement at all (by default
+    /// [`Dialect::max_params`]); a statement with more is refused before it is sent.
+    fn param_limit(&self) -> usize {
+        self.max_params()
+    }
+
+    /// How a long IN list of values is bound as one parameter, where the database can: without
+    /// it, thousands of values would exceed the parameter limit.
+    fn bound_list(&self) -> Option<BoundList> {
+        None
+    }
 
     // Capabilities: the questions the layers above ask instead of the backend's name.
 

@@ -31,6 +31,15 @@ impl Dialect for Postgres {
         32_767
     }
 
+    /// The protocol counts parameters in 16 bits.
+    fn param_limit(&self) -> usize {
+        65_535
+    }
+
+    fn bound_list(&self) -> Option<crate::dialect::BoundList> {
+        Some(crate::dialect::BoundList::Array)
+    }
+
     /// The session's last value of any sequence, an identity column's included.
     fn last_insert_id_sql(&self) -> Option<&'static str> {
         Some("SELECT lastval()")

@@ -49,6 +49,10 @@ impl Dialect for Sqlite {
         32_766
     }
 
+    fn bound_list(&self) -> Option<crate::dialect::BoundList> {
+        Some(crate::dialect::BoundList::JsonEach)
+    }
+
     fn column_type(&self, ty: &ColumnType) -> String {
         match ty {
             // Any name is valid in SQLite; these two keep naive and zoned timestamps apart when the

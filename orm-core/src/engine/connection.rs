@@ -53,6 +53,15 @@ impl Connection {
         mut f: impl FnMut(&mut dyn Backend, &str, &[Value]) -> Result<T>,
     ) -> Result<T> {
         let dialect = self.dialect();
+        if params.len() > dialect.param_limit() {
+            return Err(Error::InvalidValue(format!(
+                "a statement with {} parameters: {} takes at most {} in one statement (long IN \
+                 lists of plain values are bound as one; split the rest)",
+                params.len(),
+                dialect.name(),
+                dialect.param_limit()
+            )));
+        }
         for v in params {
             if let Value::F64(x) = v {
                 dialect.check_float(*x)?;

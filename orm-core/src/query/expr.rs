@@ -8,6 +8,7 @@ use std::ops::{BitAnd, BitOr, Not};
 use super::column::Column;
 use super::select_clauses::SelectCore;
 use super::writer::SqlWriter;
+use crate::dialect::BoundList;
 use crate::model::Model;
 use crate::value::Value;
 
@@ -149,6 +150,14 @@ impl Node {
                     w.push(if *negated { "1 = 1" } else { "1 = 0" });
                     return;
                 }
+                if items.len() > LONG_LIST {
+                    if let Some((form, list)) =
+                        w.dialect().bound_list().and_then(|f| bound_list(f, items))
+                    {
+                        write_bound_list(expr, list, form, *negated, w);
+                        return;
+                    }
+                }
                 expr.write_operand(w);
                 w.push(if *negated { " NOT IN (" } else { " IN (" });
                 for (i, item) in items.iter().enumerate() {
@@ -248,6 +257,83 @@ fn write_joined(items: &[Node], sep: &str, w: &mut SqlWriter) {
             w.push(")");
         } else {
             item.write(w);
+        }
+    }
+}
+
+/// IN lists longer than this are bound as one parameter where the dialect can.
+const LONG_LIST: usize = 1000;
+
+/// The one parameter a long list of plain values is bound as, or `None` when an item is not a
+/// plain value (an expression) or has no form in `form` (then the list is written out).
+fn bound_list(form: BoundList, items: &[Node]) -> Option<(BoundList, Value)> {
+    let values = items.iter().map(|n| match &n.0 {
+        Kind::Value(v) => Some(v),
+        _ => None,
+    });
+    match form {
+        BoundList::Array => values
+            .map(|v| v.cloned())
+            .collect::<Option<Vec<Value>>>()
+            .map(|v| (form, Value::List(v))),
+        BoundList::JsonEach => {
+            let mut json = String::from("[");
+            for (i, v) in values.enumerate() {
+                if i > 0 {
+                    json.push(',');
+                }
+                match v? {
+                    Value::Bool(b) => json.push_str(if *b { "1" } else { "0" }),
+                    Value::I16(n) => json.push_str(&n.to_string()),
+                    Value::I32(n) => json.push_str(&n.to_string()),
+                    Value::I64(n) => json.push_str(&n.to_string()),
+                    Value::F64(f) if f.is_finite() => json.push_str(&format!("{f:?}")),
+                    Value::F32(f) if f.is_finite() => {
+                        json.push_str(&format!("{:?}", f64::from(*f)))
+                    }
+                    Value::Text(t) => json_string(t, &mut json),
+                    _ => return None,
+                }
+            }
+            json.push(']');
+            Some((form, Value::Text(json)))
+        }
+    }
+}
+
+/// `s` as a JSON string.
+fn json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn write_bound_list(expr: &Node, list: Value, form: BoundList, negated: bool, w: &mut SqlWriter) {
+    match form {
+        BoundList::Array => {
+            // `NOT (x = ANY(...))` is NULL for a NULL `x`, as `x NOT IN (...)` is.
+            if negated {
+                w.push("NOT (");
+            }
+            expr.write_operand(w);
+            w.push(" = ANY(").param(list).push(")");
+            if negated {
+                w.push(")");
+            }
+        }
+        BoundList::JsonEach => {
+            expr.write_operand(w);
+            w.push(if negated { " NOT IN" } else { " IN" })
+                .push(" (SELECT value FROM json_each(")
+                .param(list)
+                .push("))");
         }
     }
 }

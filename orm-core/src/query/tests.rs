@@ -311,3 +311,29 @@ fn hostile_names_and_values_never_change_the_statement() {
         r#"SELECT "a""b"."id" FROM "user" AS "a""b""#
     );
 }
+
+#[test]
+fn long_in_lists_bind_as_one_parameter_where_the_dialect_can() {
+    let ids: Vec<i64> = (1..=1001).collect();
+    let q = select::<User>().filter(User::id.not_in(ids));
+    let (pg, params) = q.build(&Postgres).unwrap();
+    assert_eq!(pg, format!(r#"{U} WHERE NOT ("user"."id" = ANY($1))"#));
+    assert!(matches!(&params[..], [Value::List(v)] if v.len() == 1001));
+    let names: Vec<String> = (0..1001).map(|i| format!("a\"b\\{i}\n")).collect();
+    let q = select::<User>().filter(User::username.in_(names));
+    let (lite, params) = q.build(&Sqlite).unwrap();
+    assert_eq!(
+        lite,
+        format!(r#"{U} WHERE "user"."username" IN (SELECT value FROM json_each(?1))"#)
+    );
+    let Value::Text(json) = &params[0] else {
+        panic!("{params:?}")
+    };
+    assert!(
+        json.starts_with(r#"["a\"b\\0\u000a","a\"b\\1\u000a","#),
+        "{json}"
+    );
+    // Short lists are written out as before.
+    let q = select::<User>().filter(User::id.in_([1, 2]));
+    assert!(sql(&q, &Postgres).ends_with(r#""user"."id" IN ($1, $2)"#));
+}

@@ -25,6 +25,8 @@ pub(crate) fn to_mysql(value: &Value) -> My {
         Value::Date(d) => datetime(&d.and_time(NaiveTime::MIN)),
         Value::DateTime(d) => datetime(d),
         Value::DateTimeUtc(d) => datetime(&d.naive_utc()),
+        // Lists are written out as IN lists for MySQL, never bound (see `Dialect::bound_list`).
+        Value::List(_) => My::NULL,
     }
 }
 

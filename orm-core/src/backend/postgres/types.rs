@@ -113,6 +113,11 @@ impl ToSql for Value {
                 Type::TIMESTAMP => d.naive_utc().to_sql(ty, out),
                 _ => Err(mismatch(self, ty)),
             },
+            // An array of the parameter's element type, each element bound as above.
+            Value::List(items) => match ty.kind() {
+                Kind::Array(_) => items.to_sql(ty, out),
+                _ => Err(mismatch(self, ty)),
+            },
         }
     }
 

@@ -102,6 +102,12 @@ impl ToSql for Value {
             Value::DateTimeUtc(d) => {
                 ToSqlOutput::Owned(V::Text(d.format("%Y-%m-%d %H:%M:%S%.6f+00:00").to_string()))
             }
+            // Lists are bound as JSON text (see `Dialect::bound_list`), never as a list.
+            Value::List(_) => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    "a list of values binds only as a JSON array on SQLite".into(),
+                ))
+            }
         })
     }
 }
