@@ -10,6 +10,10 @@ use crate::schema::{ColumnDef, ColumnType, DefaultExpr};
 pub struct Postgres;
 
 impl Dialect for Postgres {
+    fn substring_position(&self) -> Option<&'static str> {
+        Some("strpos")
+    }
+
     fn kind(&self) -> DialectKind {
         DialectKind::Postgres
     }

@@ -49,6 +49,10 @@ impl Dialect for Sqlite {
         32_766
     }
 
+    fn substring_position(&self) -> Option<&'static str> {
+        Some("instr")
+    }
+
     fn bound_list(&self) -> Option<crate::dialect::BoundList> {
         Some(crate::dialect::BoundList::JsonEach)
     }

@@ -338,7 +338,47 @@ fn write_bound_list(expr: &Node, list: Value, form: BoundList, negated: bool, w:
     }
 }
 
+/// The text a library-escaped `%text%` pattern (made by `contains`) looks for, or `None` for any
+/// other pattern.
+fn contained_text(pattern: &Node) -> Option<String> {
+    let Kind::Value(Value::Text(p)) = &pattern.0 else {
+        return None;
+    };
+    let inner = p.strip_prefix('%')?.strip_suffix('%')?;
+    let mut text = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => text.push(chars.next()?),
+            '%' | '_' => return None,
+            c => text.push(c),
+        }
+    }
+    Some(text)
+}
+
+/// `instr(x, ?) > 0` (the dialect's spelling): a substring search, where a LIKE would backtrack
+/// over a long value (SQLite: a 3,000-character needle in a 1 MB value took seconds).
+fn write_instr(function: &str, expr: &Node, text: String, mode: LikeMode, w: &mut SqlWriter) {
+    w.push(function).push("(");
+    if mode.insensitive {
+        w.push("lower(");
+        expr.write(w);
+        w.push("), lower(").param(Value::Text(text)).push(")");
+    } else {
+        expr.write(w);
+        w.push(", ").param(Value::Text(text));
+    }
+    w.push(if mode.negated { ") = 0" } else { ") > 0" });
+}
+
 fn write_like(expr: &Node, pattern: &Node, mode: LikeMode, w: &mut SqlWriter) {
+    if let (true, Some(function)) = (mode.escaped, w.dialect().substring_position()) {
+        if let Some(text) = contained_text(pattern) {
+            write_instr(function, expr, text, mode, w);
+            return;
+        }
+    }
     let not = if mode.negated { " NOT" } else { "" };
     match (mode.insensitive, w.dialect().supports_ilike()) {
         // Without ILIKE, lower() on both sides is portable (and also folds non-ASCII letters that

@@ -107,11 +107,25 @@ fn like_escapes_and_dialects() {
         sql(&q, &Postgres),
         format!(r#"{U} WHERE "user"."username" ILIKE $1 ESCAPE ''"#)
     );
-    let p = both(
-        &select::<User>().filter(User::username.contains(r"50%_\x")),
-        &format!(r#"{U} WHERE "user"."username" LIKE $1 ESCAPE '\'"#),
+    // contains: a substring search (a LIKE backtracks over long values), with the text as given.
+    let q = select::<User>().filter(User::username.contains(r"50%_\x"));
+    let (pg, p) = q.build(&Postgres).unwrap();
+    assert_eq!(
+        pg,
+        format!(r#"{U} WHERE strpos("user"."username", $1) > 0"#)
     );
-    assert_eq!(p, [Value::Text(r"%50\%\_\\x%".into())]);
+    assert_eq!(p, [Value::Text(r"50%_\x".into())]);
+    let (lite, p) = q.build(&Sqlite).unwrap();
+    assert_eq!(
+        lite,
+        format!(r#"{U} WHERE instr("user"."username", ?1) > 0"#)
+    );
+    assert_eq!(p, [Value::Text(r"50%_\x".into())]);
+    let q = select::<User>().filter(User::username.icontains("Ab"));
+    assert_eq!(
+        sql(&q, &Sqlite),
+        format!(r#"{U} WHERE instr(lower("user"."username"), lower(?1)) > 0"#)
+    );
     let p = both(
         &select::<User>().filter(User::email.starts_with("a_") & User::email.ends_with("%")),
         &format!(
