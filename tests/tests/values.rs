@@ -286,3 +286,50 @@ db_test!(fn in_lists_and_bulk_deletes_of_any_length(engine) {
     }
     Ok(())
 });
+
+#[derive(Model, Debug)]
+pub struct Small {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub n: i32,
+}
+
+db_test!(fn a_decode_error_names_the_table_and_the_column(engine) {
+    use orm_core::query::{raw, select_columns};
+    engine.create_all()?;
+    let mut s = engine.session();
+    // The column is widened behind the model's back, and holds a value its i32 field cannot.
+    let widen = match engine.dialect().name() {
+        "sqlite" => None,
+        "postgresql" => Some(r#"ALTER TABLE "small" ALTER COLUMN "n" TYPE BIGINT"#),
+        _ => Some(r#"ALTER TABLE "small" MODIFY "n" BIGINT NOT NULL"#),
+    };
+    if let Some(sql) = widen {
+        s.raw_execute(&raw(sql))?;
+        s.commit()?;
+    }
+    s.raw_execute(&raw(r#"INSERT INTO "small" ("n") VALUES (3000000000)"#))?;
+    s.commit()?;
+    for err in [
+        s.all(select::<Small>()).map(|_| ()).unwrap_err(),
+        s.all(select_columns(Small::n)).map(|_: Vec<i32>| ()).unwrap_err(),
+    ] {
+        match &err {
+            Error::Decode { table, column, .. } => {
+                assert_eq!((table.as_str(), column.as_str()), ("small", "n"), "{err}");
+            }
+            other => panic!("not a decode error: {other:?}"),
+        }
+    }
+    if engine.dialect().name() == "sqlite" {
+        // Text that is not UTF-8, which SQLite lets in.
+        notes(engine, &["ok"])?;
+        s.raw_execute(&raw(r#"UPDATE "note" SET "body" = CAST(X'FF41' AS TEXT)"#))?;
+        s.commit()?;
+        match s.all(select::<Note>()).map(|_| ()).unwrap_err() {
+            Error::Decode { table, column, .. } => assert_eq!((table.as_str(), column.as_str()), ("note", "body")),
+            other => panic!("not a decode error: {other:?}"),
+        }
+    }
+    Ok(())
+});
