@@ -123,6 +123,30 @@ impl<M: Model> Insert<M> {
 
     /// The same statement with only the rows `keep` answers true for (by position); `None` when
     /// none is left.
+    /// The statement split into statements of at most `per` rows each, in order.
+    pub(crate) fn split_rows(self, per: usize) -> Vec<Self> {
+        let Insert {
+            rows,
+            conflict,
+            _model,
+        } = self;
+        let mut out = Vec::new();
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            out.push(Insert {
+                rows: rows.by_ref().take(per.max(1)).collect(),
+                conflict: conflict.clone(),
+                _model,
+            });
+        }
+        out
+    }
+
+    /// The number of rows.
+    pub(crate) fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
     pub(crate) fn retain_rows(&self, keep: &[bool]) -> Option<Self> {
         let rows: Vec<_> = self
             .rows

@@ -192,6 +192,15 @@ impl Session {
     pub fn upsert<M: Model>(&mut self, statement: Insert<M>) -> Result<Vec<Obj<M>>> {
         self.prepare_bulk()?;
         let dialect = self.engine().dialect();
+        // Many rows go out in statements under the backend's parameter limit, in one transaction.
+        let per_statement = (dialect.max_params() / M::COLUMNS.len().max(1)).clamp(1, 1000);
+        if statement.row_count() > per_statement {
+            let mut out = Vec::new();
+            for part in statement.split_rows(per_statement) {
+                out.extend(self.upsert(part)?);
+            }
+            return Ok(out);
+        }
         let mut statement = statement;
         if dialect.upsert_on_duplicate_key() && statement.skips_conflicts() {
             // MySQL skips a row as a no-op update, which it reports (and returns) like an insert:
@@ -210,7 +219,11 @@ impl Session {
             // Without RETURNING: insert, then read the rows back by the conflict target, which
             // the statement's rows all hold.
             let (sql, params) = statement.build_returning(dialect, false)?;
-            let found = statement.target_values();
+            // A target whose values are not all given (a generated key) cannot find the rows:
+            // their keys can.
+            let found = statement
+                .target_values()
+                .filter(|(_, keys)| keys.iter().flatten().all(|v| !v.is_null()));
             let conn = self.connection()?;
             conn.execute(&sql, &params)?;
             // Without a conflict target, a plain INSERT: its rows are found by their keys, given
