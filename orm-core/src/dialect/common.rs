@@ -128,6 +128,13 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
         Ok(())
     }
 
+    /// The longest LIKE pattern the database takes, in bytes (SQLite: 50,000); a starts-with or
+    /// ends-with text near it is compared with `instr`, `substr` and `length` instead, as SQLite
+    /// spells them.
+    fn like_pattern_limit(&self) -> Option<usize> {
+        None
+    }
+
     /// The function giving the position of a substring (`instr(x, ?)`), with which `contains` is
     /// a substring search rather than `LIKE '%...%'`: SQLite's LIKE backtracks (seconds for a
     /// 3,000-character needle in a 1 MB value), MySQL's and PostgreSQL's are slower too.

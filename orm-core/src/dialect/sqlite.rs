@@ -53,6 +53,11 @@ impl Dialect for Sqlite {
         Some("instr")
     }
 
+    /// SQLITE_MAX_LIKE_PATTERN_LENGTH, in bytes.
+    fn like_pattern_limit(&self) -> Option<usize> {
+        Some(50_000)
+    }
+
     fn bound_list(&self) -> Option<crate::dialect::BoundList> {
         Some(crate::dialect::BoundList::JsonEach)
     }

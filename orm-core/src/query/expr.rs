@@ -338,13 +338,41 @@ fn write_bound_list(expr: &Node, list: Value, form: BoundList, negated: bool, w:
     }
 }
 
-/// The text a library-escaped `%text%` pattern (made by `contains`) looks for, or `None` for any
-/// other pattern.
-fn contained_text(pattern: &Node) -> Option<String> {
+/// Where a library-escaped pattern's text must be found.
+#[derive(Clone, Copy, PartialEq)]
+enum Anchor {
+    /// `%text%` (contains).
+    Anywhere,
+    /// `text%` (starts_with).
+    Start,
+    /// `%text` (ends_with).
+    End,
+}
+
+/// The text a library-escaped pattern looks for, and where, or `None` for any other pattern.
+fn anchored_text(pattern: &Node) -> Option<(Anchor, String)> {
     let Kind::Value(Value::Text(p)) = &pattern.0 else {
         return None;
     };
-    let inner = p.strip_prefix('%')?.strip_suffix('%')?;
+    let leading = p.starts_with('%');
+    let body = &p[usize::from(leading)..];
+    // A final `%` that is not escaped (an odd run of `\` before it escapes it).
+    let trailing = body
+        .strip_suffix('%')
+        .is_some_and(|rest| rest.chars().rev().take_while(|&c| c == '\\').count() % 2 == 0);
+    let inner = &body[..body.len() - usize::from(trailing)];
+    let anchor = match (leading, trailing) {
+        (true, true) => Anchor::Anywhere,
+        (true, false) => Anchor::End,
+        (false, true) => Anchor::Start,
+        (false, false) => return None,
+    };
+    Some((anchor, plain_text(inner)?))
+}
+
+/// The text of an escaped pattern body, or `None` when it holds an unescaped wildcard (or ends
+/// in a lone escape).
+fn plain_text(inner: &str) -> Option<String> {
     let mut text = String::with_capacity(inner.len());
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {
@@ -360,22 +388,69 @@ fn contained_text(pattern: &Node) -> Option<String> {
 /// `instr(x, ?) > 0` (the dialect's spelling): a substring search, where a LIKE would backtrack
 /// over a long value (SQLite: a 3,000-character needle in a 1 MB value took seconds).
 fn write_instr(function: &str, expr: &Node, text: String, mode: LikeMode, w: &mut SqlWriter) {
+    write_position(function, expr, text, mode, w);
+    w.push(if mode.negated { " = 0" } else { " > 0" });
+}
+
+/// `function(x, ?)`, both sides folded to lower case for a case-insensitive match.
+fn write_position(function: &str, expr: &Node, text: String, mode: LikeMode, w: &mut SqlWriter) {
     w.push(function).push("(");
     if mode.insensitive {
         w.push("lower(");
         expr.write(w);
-        w.push("), lower(").param(Value::Text(text)).push(")");
+        w.push("), lower(").param(Value::Text(text)).push("))");
     } else {
         expr.write(w);
-        w.push(", ").param(Value::Text(text));
+        w.push(", ").param(Value::Text(text)).push(")");
     }
-    w.push(if mode.negated { ") = 0" } else { ") > 0" });
+}
+
+/// A starts-with or ends-with text longer than the dialect's LIKE takes, as a comparison of the
+/// value's start (`instr(x, ?) = 1`) or end (`substr(x, -length(?)) = ?`).
+fn write_anchored(anchor: Anchor, expr: &Node, text: String, mode: LikeMode, w: &mut SqlWriter) {
+    let eq = if mode.negated { " <> " } else { " = " };
+    match anchor {
+        Anchor::Start | Anchor::Anywhere => {
+            write_position("instr", expr, text, mode, w);
+            w.push(eq).push("1");
+        }
+        Anchor::End => {
+            let fold = |w: &mut SqlWriter, open: bool| {
+                if mode.insensitive {
+                    w.push(if open { "lower(" } else { ")" });
+                }
+            };
+            fold(w, true);
+            w.push("substr(");
+            expr.write(w);
+            w.push(", -length(")
+                .param(Value::Text(text.clone()))
+                .push("))");
+            fold(w, false);
+            w.push(eq);
+            fold(w, true);
+            w.param(Value::Text(text));
+            fold(w, false);
+        }
+    }
 }
 
 fn write_like(expr: &Node, pattern: &Node, mode: LikeMode, w: &mut SqlWriter) {
-    if let (true, Some(function)) = (mode.escaped, w.dialect().substring_position()) {
-        if let Some(text) = contained_text(pattern) {
+    if let Some((anchor, text)) = mode.escaped.then(|| anchored_text(pattern)).flatten() {
+        let dialect = w.dialect();
+        if let (Anchor::Anywhere, Some(function)) = (anchor, dialect.substring_position()) {
             write_instr(function, expr, text, mode, w);
+            return;
+        }
+        let pattern_len = match &pattern.0 {
+            Kind::Value(Value::Text(p)) => p.len(),
+            _ => 0,
+        };
+        if dialect
+            .like_pattern_limit()
+            .is_some_and(|max| pattern_len > max)
+        {
+            write_anchored(anchor, expr, text, mode, w);
             return;
         }
     }

@@ -351,3 +351,25 @@ fn long_in_lists_bind_as_one_parameter_where_the_dialect_can() {
     let q = select::<User>().filter(User::id.in_([1, 2]));
     assert!(sql(&q, &Postgres).ends_with(r#""user"."id" IN ($1, $2)"#));
 }
+
+#[test]
+fn long_starts_and_ends_with_on_sqlite_compare_the_value_s_ends() {
+    let long = "ab%".repeat(20_000);
+    let q = select::<User>().filter(User::username.starts_with(&long));
+    assert_eq!(
+        sql(&q, &Sqlite),
+        format!(r#"{U} WHERE instr("user"."username", ?1) = 1"#)
+    );
+    let q = select::<User>().filter(User::username.ends_with(&long));
+    let (lite, params) = q.build(&Sqlite).unwrap();
+    assert_eq!(
+        lite,
+        format!(r#"{U} WHERE substr("user"."username", -length(?1)) = ?2"#)
+    );
+    assert_eq!(params, [Value::Text(long.clone()), Value::Text(long.clone())]);
+    // PostgreSQL takes long patterns: LIKE as ever.
+    assert!(sql(&q, &Postgres).ends_with(r#"LIKE $1 ESCAPE '\'"#));
+    // A short pattern stays a LIKE (an index can serve a prefix).
+    let q = select::<User>().filter(User::username.starts_with("ab"));
+    assert!(sql(&q, &Sqlite).ends_with(r#""user"."username" LIKE ?1 ESCAPE '\'"#));
+}
