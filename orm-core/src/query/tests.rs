@@ -366,7 +366,10 @@ fn long_starts_and_ends_with_on_sqlite_compare_the_value_s_ends() {
         lite,
         format!(r#"{U} WHERE substr("user"."username", -length(?1)) = ?2"#)
     );
-    assert_eq!(params, [Value::Text(long.clone()), Value::Text(long.clone())]);
+    assert_eq!(
+        params,
+        [Value::Text(long.clone()), Value::Text(long.clone())]
+    );
     // PostgreSQL takes long patterns: LIKE as ever.
     assert!(sql(&q, &Postgres).ends_with(r#"LIKE $1 ESCAPE '\'"#));
     // A short pattern stays a LIKE (an index can serve a prefix).
