@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 use crate::backend::Row;
 use crate::schema::ColumnType;
@@ -32,6 +32,8 @@ pub enum Value {
     Bytes(Vec<u8>),
     /// A calendar date.
     Date(NaiveDate),
+    /// A time of day.
+    Time(NaiveTime),
     /// A date and time without a time zone.
     DateTime(NaiveDateTime),
     /// An instant in UTC (stored with its offset on SQLite, as `timestamptz` on PostgreSQL).
@@ -60,6 +62,7 @@ impl Value {
             Value::Text(_) => "text",
             Value::Bytes(_) => "bytes",
             Value::Date(_) => "date",
+            Value::Time(_) => "time",
             Value::DateTime(_) => "datetime",
             Value::DateTimeUtc(_) => "datetime with time zone",
             Value::List(_) => "list",
@@ -92,6 +95,7 @@ impl fmt::Display for Value {
             Value::Text(v) => write!(f, "{v:?}"),
             Value::Bytes(v) => write!(f, "<{} bytes>", v.len()),
             Value::Date(v) => write!(f, "{v}"),
+            Value::Time(v) => write!(f, "{v}"),
             Value::DateTime(v) => write!(f, "{v}"),
             Value::DateTimeUtc(v) => write!(f, "{}", v.to_rfc3339()),
             Value::List(v) => write!(f, "<a list of {} values>", v.len()),
@@ -122,8 +126,9 @@ impl ValueError {
 
 /// A Rust type that can be stored in a column.
 ///
-/// Implemented for `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`, `Vec<u8>`, chrono's
-/// `NaiveDate`, `NaiveDateTime` and `DateTime<Utc>`, and `Option<T>` of each (a nullable column).
+/// Implemented for `bool`, `i16`, `i32`, `i64`, `u8`, `u16`, `u32` (in the next wider signed
+/// column), `f32`, `f64`, `String`, `Vec<u8>`, chrono's `NaiveDate`, `NaiveTime`, `NaiveDateTime`
+/// and `DateTime<Utc>`, and `Option<T>` of each (a nullable column).
 /// Implement it to map a type of your own onto one of those.
 ///
 /// # Examples
@@ -150,7 +155,7 @@ impl ValueError {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",
     label = "unsupported field type",
-    note = "supported: bool, i16, i32, i64, f32, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveDateTime, chrono::DateTime<Utc> and Option of these",
+    note = "supported: bool, i16, i32, i64, u8, u16, u32, f32, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<Utc> and Option of these (u64 is not: no backend has a column for all its values; use i64)",
     note = "implement `orm_core::SqlType` for `{Self}` to map it onto one of them, or mark the field `#[orm(skip)]`"
 )]
 pub trait SqlType: Sized {
@@ -219,6 +224,36 @@ macro_rules! int_type {
 int_type!(i16, I16, ColumnType::SmallInt);
 int_type!(i32, I32, ColumnType::Integer);
 int_type!(i64, I64, ColumnType::BigInt);
+
+/// An unsigned integer in the next wider signed column, so that every value fits on every backend
+/// (none of them has an unsigned type everywhere). `u64` has no wider column: it is not a
+/// `SqlType`.
+macro_rules! uint_type {
+    ($t:ty, $variant:ident, $wide:ty, $col:expr) => {
+        impl SqlType for $t {
+            fn column_type() -> ColumnType {
+                $col
+            }
+            fn to_value(&self) -> Value {
+                Value::$variant(<$wide>::from(*self))
+            }
+            fn from_value(value: Value) -> Result<Self, ValueError> {
+                let wide = value
+                    .as_i64()
+                    .ok_or_else(|| ValueError::mismatch(stringify!($t), &value))?;
+                narrow(wide, stringify!($t))
+            }
+            fn read(row: &dyn Row, i: usize) -> Result<Self, ValueError> {
+                let wide = row.get_i64(i)?.ok_or_else(|| null_into(stringify!($t)))?;
+                narrow(wide, stringify!($t))
+            }
+        }
+    };
+}
+
+uint_type!(u8, I16, i16, ColumnType::SmallInt);
+uint_type!(u16, I32, i32, ColumnType::Integer);
+uint_type!(u32, I64, i64, ColumnType::BigInt);
 
 impl SqlType for bool {
     fn column_type() -> ColumnType {
@@ -329,6 +364,27 @@ impl SqlType for NaiveDate {
             Value::Text(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
                 .map_err(|e| ValueError(format!("invalid date {s:?}: {e}"))),
             v => Err(ValueError::mismatch("date", &v)),
+        }
+    }
+}
+
+impl SqlType for NaiveTime {
+    fn column_type() -> ColumnType {
+        ColumnType::Time
+    }
+    fn to_value(&self) -> Value {
+        Value::Time(*self)
+    }
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        match value {
+            Value::Time(t) => Ok(t),
+            // SQLite's text (ours: `03:04:05.000000`, or as `CURRENT_TIME` writes it); MySQL's
+            // TIME read as text when it is a duration past a day.
+            Value::Text(s) => ["%H:%M:%S%.f", "%H:%M"]
+                .iter()
+                .find_map(|f| NaiveTime::parse_from_str(&s, f).ok())
+                .ok_or_else(|| ValueError(format!("invalid time of day {s:?}"))),
+            v => Err(ValueError::mismatch("time", &v)),
         }
     }
 }

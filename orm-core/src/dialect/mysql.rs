@@ -175,6 +175,7 @@ impl Dialect for MySql {
             // Microseconds, as the other databases keep; a zoned timestamp is stored as its UTC
             // wall time (the session's zone is UTC), so the instant survives any server zone.
             ColumnType::Timestamp | ColumnType::TimestampTz => "DATETIME(6)".to_owned(),
+            ColumnType::Time => "TIME(6)".to_owned(),
             other => other.to_string(),
         }
     }

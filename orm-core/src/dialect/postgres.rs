@@ -75,6 +75,7 @@ impl Dialect for Postgres {
         match ty {
             ColumnType::Blob => "BYTEA".to_owned(),
             ColumnType::Timestamp => "TIMESTAMP WITHOUT TIME ZONE".to_owned(),
+            ColumnType::Time => "TIME WITHOUT TIME ZONE".to_owned(),
             other => other.to_string(),
         }
     }

@@ -204,6 +204,9 @@ numeric! {
     i16 => i64, true;
     i32 => i64, true;
     i64 => i64, true;
+    u8 => i64, true;
+    u16 => i64, true;
+    u32 => i64, true;
     f32 => f64, false;
     f64 => f64, false;
 }

@@ -26,6 +26,8 @@ pub enum ColumnType {
     Blob,
     /// `DATE`.
     Date,
+    /// A time of day without a time zone (`TIME`), to the microsecond.
+    Time,
     /// A timestamp without a time zone.
     Timestamp,
     /// A timestamp with a time zone (UTC instants).
@@ -57,6 +59,7 @@ impl fmt::Display for ColumnType {
             ColumnType::Text => f.write_str("TEXT"),
             ColumnType::Blob => f.write_str("BLOB"),
             ColumnType::Date => f.write_str("DATE"),
+            ColumnType::Time => f.write_str("TIME"),
             ColumnType::Timestamp => f.write_str("TIMESTAMP"),
             ColumnType::TimestampTz => f.write_str("TIMESTAMP WITH TIME ZONE"),
             ColumnType::Custom(s) => f.write_str(s),

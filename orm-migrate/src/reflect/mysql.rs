@@ -144,6 +144,7 @@ fn column_type(data_type: &str, column_type: &str, length: i64) -> ColumnType {
         "longtext" => ColumnType::Text,
         "longblob" => ColumnType::Blob,
         "date" => ColumnType::Date,
+        "time" if column_type == "time(6)" => ColumnType::Time,
         _ => ColumnType::Custom(column_type.to_ascii_uppercase()),
     }
 }

@@ -23,6 +23,14 @@ pub(crate) fn to_mysql(value: &Value) -> My {
         Value::Text(s) => My::Bytes(s.as_bytes().to_vec()),
         Value::Bytes(b) => My::Bytes(b.clone()),
         Value::Date(d) => datetime(&d.and_time(NaiveTime::MIN)),
+        Value::Time(t) => My::Time(
+            false,
+            0,
+            t.hour() as u8,
+            t.minute() as u8,
+            t.second() as u8,
+            t.nanosecond() / 1_000,
+        ),
         Value::DateTime(d) => datetime(d),
         Value::DateTimeUtc(d) => datetime(&d.naive_utc()),
         // Lists are written out as IN lists for MySQL, never bound (see `Dialect::bound_list`).
@@ -87,6 +95,13 @@ pub(crate) fn from_mysql(v: &My, column: &mysql::Column) -> Result<Value, ValueE
         }
         My::Date(..) if ty == ColumnType::MYSQL_TYPE_DATE => Value::Date(naive(v)?.date()),
         My::Date(..) => Value::DateTime(naive(v)?),
+        // A time of day; a negative or longer duration stays text.
+        My::Time(false, 0, h, m, s, us) => {
+            NaiveTime::from_hms_micro_opt((*h).into(), (*m).into(), (*s).into(), *us).map_or_else(
+                || Value::Text(format!("{h:02}:{m:02}:{s:02}.{us:06}")),
+                Value::Time,
+            )
+        }
         My::Time(neg, d, h, m, s, us) => Value::Text(format!(
             "{}{:02}:{m:02}:{s:02}.{us:06}",
             if *neg { "-" } else { "" },

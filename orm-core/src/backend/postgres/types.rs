@@ -4,7 +4,7 @@
 use std::error::Error as StdError;
 
 use bytes::BytesMut;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use postgres::types::{to_sql_checked, FromSql, IsNull, Kind, ToSql, Type};
 
 use crate::value::Value;
@@ -101,6 +101,10 @@ impl ToSql for Value {
             },
             Value::Date(d) => match *ty {
                 Type::DATE => d.to_sql(ty, out),
+                _ => Err(mismatch(self, ty)),
+            },
+            Value::Time(t) => match *ty {
+                Type::TIME => t.to_sql(ty, out),
                 _ => Err(mismatch(self, ty)),
             },
             Value::DateTime(d) => match *ty {
@@ -291,6 +295,7 @@ impl<'a> FromSql<'a> for PgValue {
             Type::FLOAT8 => Value::F64(f64::from_sql(ty, raw)?),
             Type::BYTEA => Value::Bytes(<Vec<u8>>::from_sql(ty, raw)?),
             Type::DATE => Value::Date(NaiveDate::from_sql(ty, raw)?),
+            Type::TIME => Value::Time(NaiveTime::from_sql(ty, raw)?),
             Type::TIMESTAMP => Value::DateTime(NaiveDateTime::from_sql(ty, raw)?),
             Type::TIMESTAMPTZ => Value::DateTimeUtc(DateTime::<Utc>::from_sql(ty, raw)?),
             Type::CHAR => Value::I16(i8::from_sql(ty, raw)?.into()),

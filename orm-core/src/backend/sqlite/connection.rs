@@ -94,6 +94,7 @@ impl ToSql for Value {
             Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
             Value::Date(d) => ToSqlOutput::Owned(V::Text(d.format("%Y-%m-%d").to_string())),
+            Value::Time(t) => ToSqlOutput::Owned(V::Text(t.format("%H:%M:%S%.6f").to_string())),
             // The same shape as CURRENT_TIMESTAMP (a space, not a `T`), so that text comparisons
             // between our values and the database's own agree; fixed precision keeps them sortable.
             Value::DateTime(d) => {
