@@ -155,7 +155,7 @@ impl ValueError {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",
     label = "unsupported field type",
-    note = "supported: bool, i16, i32, i64, u8, u16, u32, f32, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<Utc> and Option of these (u64 is not: no backend has a column for all its values; use i64)",
+    note = "supported: bool, i16, i32, i64, u8, u16, u32, f32, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<Utc>, uuid::Uuid and Option of these (u64 is not: no backend has a column for all its values; use i64)",
     note = "implement `orm_core::SqlType` for `{Self}` to map it onto one of them, or mark the field `#[orm(skip)]`"
 )]
 pub trait SqlType: Sized {
@@ -385,6 +385,27 @@ impl SqlType for NaiveTime {
                 .find_map(|f| NaiveTime::parse_from_str(&s, f).ok())
                 .ok_or_else(|| ValueError(format!("invalid time of day {s:?}"))),
             v => Err(ValueError::mismatch("time", &v)),
+        }
+    }
+}
+
+/// A UUID, bound as its hyphenated lower-case text (PostgreSQL's `uuid` takes it in its binary
+/// form).
+#[cfg(feature = "uuid")]
+impl SqlType for uuid::Uuid {
+    fn column_type() -> ColumnType {
+        ColumnType::Uuid
+    }
+    fn to_value(&self) -> Value {
+        Value::Text(self.hyphenated().to_string())
+    }
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        match value {
+            Value::Text(s) => uuid::Uuid::parse_str(&s)
+                .map_err(|e| ValueError(format!("invalid uuid {s:?}: {e}"))),
+            Value::Bytes(b) => uuid::Uuid::from_slice(&b)
+                .map_err(|e| ValueError(format!("invalid uuid bytes: {e}"))),
+            v => Err(ValueError::mismatch("uuid", &v)),
         }
     }
 }

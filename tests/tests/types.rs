@@ -69,3 +69,39 @@ db_test!(fn the_new_types_show_no_drift_after_create_all(engine) {
     assert!(diff.is_empty(), "false changes: {:?}\n{live:#?}", detected(&diff.upgrade));
     Ok(())
 });
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Token {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    #[orm(unique)]
+    pub key: uuid::Uuid,
+    pub parent: Option<uuid::Uuid>,
+}
+
+db_test!(fn uuids_round_trip_compare_and_show_no_drift(engine) {
+    let models = Metadata::from_tables([Token::table().clone()])?;
+    engine.create_tables(&models)?;
+    let a = uuid::Uuid::from_u128(0x67e5_5044_10b1_426f_9247_bb68_0e5f_e0c8);
+    let b = uuid::Uuid::from_u128(u128::MAX);
+    let mut s = engine.session();
+    s.add(Token::new(a));
+    s.add(Token {
+        parent: Some(a),
+        ..Token::new(b)
+    });
+    s.commit()?;
+    let mut check = engine.session();
+    let found = check.one(select::<Token>().filter(Token::key.eq(b)))?;
+    assert_eq!(found.read().parent, Some(a));
+    assert_eq!(check.count(select::<Token>().filter(Token::parent.eq(a)))?, 1);
+    let keys: Vec<uuid::Uuid> = check.all(select_columns(Token::key).order_by(Token::id))?;
+    assert_eq!(keys, [a, b]);
+    // A duplicate is the unique violation it should be.
+    check.add(Token::new(a));
+    assert!(check.commit().unwrap_err().is_unique_violation());
+    let live = reflect(&mut engine.connection()?)?;
+    let diff = compare(&models, &SchemaState::from_tables(live.clone()));
+    assert!(diff.is_empty(), "false changes: {:?}\n{live:#?}", detected(&diff.upgrade));
+    Ok(())
+});

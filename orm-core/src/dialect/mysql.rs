@@ -176,6 +176,7 @@ impl Dialect for MySql {
             // wall time (the session's zone is UTC), so the instant survives any server zone.
             ColumnType::Timestamp | ColumnType::TimestampTz => "DATETIME(6)".to_owned(),
             ColumnType::Time => "TIME(6)".to_owned(),
+            ColumnType::Uuid => "CHAR(36)".to_owned(),
             other => other.to_string(),
         }
     }

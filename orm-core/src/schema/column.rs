@@ -28,6 +28,8 @@ pub enum ColumnType {
     Date,
     /// A time of day without a time zone (`TIME`), to the microsecond.
     Time,
+    /// A UUID: native on PostgreSQL, `CHAR(36)` on MySQL, text on SQLite.
+    Uuid,
     /// A timestamp without a time zone.
     Timestamp,
     /// A timestamp with a time zone (UTC instants).
@@ -60,6 +62,7 @@ impl fmt::Display for ColumnType {
             ColumnType::Blob => f.write_str("BLOB"),
             ColumnType::Date => f.write_str("DATE"),
             ColumnType::Time => f.write_str("TIME"),
+            ColumnType::Uuid => f.write_str("UUID"),
             ColumnType::Timestamp => f.write_str("TIMESTAMP"),
             ColumnType::TimestampTz => f.write_str("TIMESTAMP WITH TIME ZONE"),
             ColumnType::Custom(s) => f.write_str(s),

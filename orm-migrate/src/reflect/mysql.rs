@@ -145,6 +145,8 @@ fn column_type(data_type: &str, column_type: &str, length: i64) -> ColumnType {
         "longblob" => ColumnType::Blob,
         "date" => ColumnType::Date,
         "time" if column_type == "time(6)" => ColumnType::Time,
+        // What the dialect writes for a UUID (MySQL has no type of its own).
+        "char" if column_type == "char(36)" => ColumnType::Uuid,
         _ => ColumnType::Custom(column_type.to_ascii_uppercase()),
     }
 }
