@@ -155,7 +155,7 @@ impl ValueError {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",
     label = "unsupported field type",
-    note = "supported: bool, i16, i32, i64, u8, u16, u32, f32, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<Utc>, uuid::Uuid and Option of these (u64 is not: no backend has a column for all its values; use i64)",
+    note = "supported: bool, i16, i32, i64, u8, u16, u32, f32, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<Utc>, uuid::Uuid, serde_json::Value, orm_core::value::Json<T> and Option of these (u64 is not: no backend has a column for all its values; use i64)",
     note = "implement `orm_core::SqlType` for `{Self}` to map it onto one of them, or mark the field `#[orm(skip)]`"
 )]
 pub trait SqlType: Sized {
@@ -407,6 +407,92 @@ impl SqlType for uuid::Uuid {
                 .map_err(|e| ValueError(format!("invalid uuid bytes: {e}"))),
             v => Err(ValueError::mismatch("uuid", &v)),
         }
+    }
+}
+
+/// A JSON document, bound as its text. SQLite may hand a bare number back as one (its `JSON`
+/// columns have numeric affinity).
+#[cfg(feature = "serde_json")]
+impl SqlType for serde_json::Value {
+    fn column_type() -> ColumnType {
+        ColumnType::Json
+    }
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        match value {
+            Value::Text(s) => {
+                serde_json::from_str(&s).map_err(|e| ValueError(format!("invalid json: {e}")))
+            }
+            Value::Bytes(b) => {
+                serde_json::from_slice(&b).map_err(|e| ValueError(format!("invalid json: {e}")))
+            }
+            Value::I16(_) | Value::I32(_) | Value::I64(_) => {
+                Ok(serde_json::Value::from(value.as_i64().unwrap_or_default()))
+            }
+            Value::F64(f) => serde_json::Number::from_f64(f)
+                .map(serde_json::Value::Number)
+                .ok_or_else(|| ValueError(format!("{f} is not a json number"))),
+            v => Err(ValueError::mismatch("json", &v)),
+        }
+    }
+}
+
+/// Any serde type stored as a JSON document: `Json(settings)`.
+///
+/// # Examples
+///
+/// ```
+/// use orm_core::value::Json;
+/// use orm_core::{Engine, Model};
+///
+/// #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Default)]
+/// struct Settings {
+///     theme: String,
+///     font_size: u8,
+/// }
+///
+/// #[derive(Model, Debug)]
+/// struct Profile {
+///     #[orm(primary_key)]
+///     id: Option<i64>,
+///     settings: Json<Settings>,
+/// }
+///
+/// let engine = Engine::connect("sqlite::memory:")?;
+/// engine.create_all()?;
+/// let mut session = engine.session();
+/// let settings = Settings { theme: "dark".into(), font_size: 14 };
+/// let p = session.add(Profile::new(Json(settings.clone())));
+/// session.commit()?;
+/// let mut fresh = engine.session();
+/// let back = fresh.get::<Profile>(p.read().id.unwrap())?.unwrap();
+/// assert_eq!(back.read().settings.0, settings);
+/// # Ok::<(), orm_core::Error>(())
+/// ```
+#[cfg(feature = "serde_json")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Json<T>(pub T);
+
+#[cfg(feature = "serde_json")]
+impl<T: serde::Serialize + serde::de::DeserializeOwned> SqlType for Json<T> {
+    fn column_type() -> ColumnType {
+        ColumnType::Json
+    }
+    fn to_value(&self) -> Value {
+        match serde_json::to_string(&self.0) {
+            Ok(text) => Value::Text(text),
+            // A map with non-string keys, say: stored as NULL would lose it silently; a string
+            // that is not JSON fails at the database (jsonb) or at the next read instead.
+            Err(e) => Value::Text(format!("<not json: {e}>")),
+        }
+    }
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        let json = serde_json::Value::from_value(value)?;
+        serde_json::from_value(json)
+            .map(Json)
+            .map_err(|e| ValueError(format!("the json does not fit: {e}")))
     }
 }
 

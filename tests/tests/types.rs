@@ -105,3 +105,57 @@ db_test!(fn uuids_round_trip_compare_and_show_no_drift(engine) {
     assert!(diff.is_empty(), "false changes: {:?}\n{live:#?}", detected(&diff.upgrade));
     Ok(())
 });
+
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Default)]
+pub struct Settings {
+    pub theme: String,
+    pub sizes: Vec<u32>,
+    pub note: Option<String>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Profile {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub doc: serde_json::Value,
+    pub settings: Option<orm_core::value::Json<Settings>>,
+}
+
+db_test!(fn json_documents_round_trip_and_show_no_drift(engine) {
+    use orm_core::value::Json;
+    let models = Metadata::from_tables([Profile::table().clone()])?;
+    engine.create_tables(&models)?;
+    let docs = [
+        serde_json::json!({"a": [1, 2.5, "x'\"\\"], "b": null, "ü": {"nested": true}}),
+        serde_json::json!([]),
+        serde_json::json!("just a string"),
+        serde_json::json!(42),
+    ];
+    let settings = Settings {
+        theme: "dark".into(),
+        sizes: vec![12, 14],
+        note: Some("it's \"quoted\"".into()),
+    };
+    let mut s = engine.session();
+    for (i, d) in docs.iter().enumerate() {
+        s.add(Profile {
+            settings: (i == 0).then(|| Json(settings.clone())),
+            ..Profile::new(d.clone())
+        });
+    }
+    s.commit()?;
+    let mut check = engine.session();
+    let back: Vec<Profile> = check
+        .all(select::<Profile>().order_by(Profile::id))?
+        .iter()
+        .map(|p| p.read().clone())
+        .collect();
+    let got: Vec<serde_json::Value> = back.iter().map(|p| p.doc.clone()).collect();
+    assert_eq!(got, docs);
+    assert_eq!(back[0].settings, Some(Json(settings)));
+    assert_eq!(back[1].settings, None);
+    let live = reflect(&mut engine.connection()?)?;
+    let diff = compare(&models, &SchemaState::from_tables(live.clone()));
+    assert!(diff.is_empty(), "false changes: {:?}\n{live:#?}", detected(&diff.upgrade));
+    Ok(())
+});

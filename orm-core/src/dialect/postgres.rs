@@ -76,6 +76,7 @@ impl Dialect for Postgres {
             ColumnType::Blob => "BYTEA".to_owned(),
             ColumnType::Timestamp => "TIMESTAMP WITHOUT TIME ZONE".to_owned(),
             ColumnType::Time => "TIME WITHOUT TIME ZONE".to_owned(),
+            ColumnType::Json => "JSONB".to_owned(),
             other => other.to_string(),
         }
     }

@@ -30,6 +30,8 @@ pub enum ColumnType {
     Time,
     /// A UUID: native on PostgreSQL, `CHAR(36)` on MySQL, text on SQLite.
     Uuid,
+    /// A JSON document: `JSONB` on PostgreSQL, `JSON` on MySQL and MariaDB, text on SQLite.
+    Json,
     /// A timestamp without a time zone.
     Timestamp,
     /// A timestamp with a time zone (UTC instants).
@@ -63,6 +65,7 @@ impl fmt::Display for ColumnType {
             ColumnType::Date => f.write_str("DATE"),
             ColumnType::Time => f.write_str("TIME"),
             ColumnType::Uuid => f.write_str("UUID"),
+            ColumnType::Json => f.write_str("JSON"),
             ColumnType::Timestamp => f.write_str("TIMESTAMP"),
             ColumnType::TimestampTz => f.write_str("TIMESTAMP WITH TIME ZONE"),
             ColumnType::Custom(s) => f.write_str(s),

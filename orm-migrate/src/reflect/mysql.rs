@@ -118,10 +118,19 @@ fn table(conn: &mut Connection, name: &str) -> Result<TableDef> {
         }
     }
     for r in conn.query(CHECKS, &arg)?.rows {
-        t.checks.push(CheckDef {
-            name: text(&r[0]).unwrap_or_default(),
-            expr: text(&r[1]).unwrap_or_default(),
+        let name = text(&r[0]).unwrap_or_default();
+        let expr = text(&r[1]).unwrap_or_default();
+        // MariaDB's JSON is LONGTEXT with a check named after the column: a JSON column.
+        let json_of = t.columns.iter_mut().find(|c| {
+            c.name == name
+                && c.ty == ColumnType::Text
+                && expr.replace(['`', '"', ' '], "") == format!("json_valid({name})")
         });
+        if let Some(column) = json_of {
+            column.ty = ColumnType::Json;
+            continue;
+        }
+        t.checks.push(CheckDef { name, expr });
     }
     for c in &mut t.columns {
         c.primary_key = t.primary_key.contains(&c.name);
@@ -147,6 +156,7 @@ fn column_type(data_type: &str, column_type: &str, length: i64) -> ColumnType {
         "time" if column_type == "time(6)" => ColumnType::Time,
         // What the dialect writes for a UUID (MySQL has no type of its own).
         "char" if column_type == "char(36)" => ColumnType::Uuid,
+        "json" => ColumnType::Json,
         _ => ColumnType::Custom(column_type.to_ascii_uppercase()),
     }
 }
