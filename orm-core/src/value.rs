@@ -155,7 +155,7 @@ impl ValueError {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",
     label = "unsupported field type",
-    note = "supported: bool, i16, i32, i64, u8, u16, u32, f32, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<Utc>, uuid::Uuid, serde_json::Value, orm_core::value::Json<T> and Option of these (u64 is not: no backend has a column for all its values; use i64)",
+    note = "supported: bool, i16, i32, i64, u8, u16, u32, f32, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<Utc>, uuid::Uuid, rust_decimal::Decimal, serde_json::Value, orm_core::value::Json<T> and Option of these (u64 is not: no backend has a column for all its values; use i64)",
     note = "implement `orm_core::SqlType` for `{Self}` to map it onto one of them, or mark the field `#[orm(skip)]`"
 )]
 pub trait SqlType: Sized {
@@ -406,6 +406,33 @@ impl SqlType for uuid::Uuid {
             Value::Bytes(b) => uuid::Uuid::from_slice(&b)
                 .map_err(|e| ValueError(format!("invalid uuid bytes: {e}"))),
             v => Err(ValueError::mismatch("uuid", &v)),
+        }
+    }
+}
+
+/// An exact decimal number, bound as its text: `NUMERIC(28, 10)` unless the field says otherwise
+/// (`#[orm(sql_type = "NUMERIC(10, 2)")]`). PostgreSQL and MySQL keep every digit; SQLite keeps a
+/// NUMERIC column's value as an integer or a double, exact to 15 significant digits.
+#[cfg(feature = "rust_decimal")]
+impl SqlType for rust_decimal::Decimal {
+    fn column_type() -> ColumnType {
+        ColumnType::Custom("NUMERIC(28, 10)".to_owned())
+    }
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        use std::str::FromStr;
+        match value {
+            Value::Text(s) => rust_decimal::Decimal::from_str(&s)
+                .map_err(|e| ValueError(format!("invalid decimal {s:?}: {e}"))),
+            Value::I16(_) | Value::I32(_) | Value::I64(_) => Ok(rust_decimal::Decimal::from(
+                value.as_i64().unwrap_or_default(),
+            )),
+            Value::F64(f) => rust_decimal::Decimal::try_from(f)
+                .map(|d| d.normalize())
+                .map_err(|e| ValueError(format!("{f} is not a decimal: {e}"))),
+            v => Err(ValueError::mismatch("decimal", &v)),
         }
     }
 }

@@ -159,3 +159,47 @@ db_test!(fn json_documents_round_trip_and_show_no_drift(engine) {
     assert!(diff.is_empty(), "false changes: {:?}\n{live:#?}", detected(&diff.upgrade));
     Ok(())
 });
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Price {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub amount: rust_decimal::Decimal,
+    #[orm(sql_type = "NUMERIC(15, 2)")]
+    pub price: rust_decimal::Decimal,
+    pub discount: Option<rust_decimal::Decimal>,
+}
+
+db_test!(fn decimals_round_trip_exactly_and_show_no_drift(engine) {
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    let models = Metadata::from_tables([Price::table().clone()])?;
+    engine.create_tables(&models)?;
+    let d = |s: &str| Decimal::from_str(s).expect("a decimal");
+    // Within 15 significant digits, which SQLite's NUMERIC keeps exactly.
+    let rows = [
+        Price::new(d("0"), d("0.00")),
+        Price {
+            discount: Some(d("-0.0000000001")),
+            ..Price::new(d("123456.789"), d("9999999999999.99"))
+        },
+        Price::new(d("-42.5"), d("-0.01")),
+    ];
+    let mut s = engine.session();
+    s.add_all(rows.iter().cloned());
+    s.commit()?;
+    let mut check = engine.session();
+    let back: Vec<Price> = check
+        .all(select::<Price>().order_by(Price::id))?
+        .iter()
+        .map(|p| Price { id: None, ..p.read().clone() })
+        .collect();
+    // Compared by value: a NUMERIC(15, 2) gives back "0.00" for "0".
+    assert_eq!(back, rows);
+    let big = check.count(select::<Price>().filter(Price::price.gt(d("1000"))))?;
+    assert_eq!(big, 1);
+    let live = reflect(&mut engine.connection()?)?;
+    let diff = compare(&models, &SchemaState::from_tables(live.clone()));
+    assert!(diff.is_empty(), "false changes: {:?}\n{live:#?}", detected(&diff.upgrade));
+    Ok(())
+});

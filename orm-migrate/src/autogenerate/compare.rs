@@ -291,14 +291,28 @@ fn column_change(old: &ColumnDef, new: &ColumnDef) -> Option<(ColumnState, Colum
 fn same_type(a: &ColumnType, b: &ColumnType) -> bool {
     use orm_core::dialect::{Dialect, MySql, Postgres, Sqlite};
     match (a, b) {
-        (ColumnType::Custom(x), ColumnType::Custom(y)) => x.eq_ignore_ascii_case(y),
+        (ColumnType::Custom(x), ColumnType::Custom(y)) => spelling(x) == spelling(y),
         (ColumnType::Custom(x), t) | (t, ColumnType::Custom(x)) => {
             let dialects: [&dyn Dialect; 3] = [&Sqlite, &Postgres, &MySql::MYSQL8];
             dialects
                 .iter()
-                .any(|d| d.column_type(t).eq_ignore_ascii_case(x))
+                .any(|d| spelling(&d.column_type(t)) == spelling(x))
         }
         _ => a == b,
+    }
+}
+
+/// A type's spelling, compared by meaning: case and spaces do not count (PostgreSQL reflects
+/// `numeric(10,2)` for the model's `NUMERIC(10, 2)`), and `DECIMAL` is `NUMERIC`.
+fn spelling(ty: &str) -> String {
+    let upper: String = ty
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    match upper.strip_prefix("DECIMAL") {
+        Some(rest) => format!("NUMERIC{rest}"),
+        None => upper,
     }
 }
 
