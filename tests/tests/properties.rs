@@ -27,6 +27,8 @@ pub struct Sample {
     pub instant: DateTime<Utc>,
     pub key: uuid::Uuid,
     pub doc: serde_json::Value,
+    #[orm(sql_type = "NUMERIC(15, 2)")]
+    pub amount: rust_decimal::Decimal,
     #[orm(text)]
     pub maybe: Option<String>,
 }
@@ -67,14 +69,20 @@ fn sample(nul: bool) -> impl Strategy<Value = Sample> {
         proptest::option::of(text(nul)),
     );
     let times = (micros(), micros(), 0u64..86_400_000_000u64);
-    let others = (any::<u128>(), text(nul), any::<i64>());
+    // Cents within 15 significant digits: exact on every backend (SQLite's NUMERIC included).
+    let others = (
+        any::<u128>(),
+        text(nul),
+        any::<i64>(),
+        -999_999_999_999_999i64..=999_999_999_999_999,
+    );
     (numbers, real, texts, times, others).prop_map(
         |(
             (flag, small, int, big, unsigned),
             real,
             (text, bytes, maybe),
             (a, b, t),
-            (key, s, n),
+            (key, s, n, cents),
         )| {
             let at = DateTime::from_timestamp_micros(a).unwrap_or_default();
             let instant = DateTime::from_timestamp_micros(b).unwrap_or_default();
@@ -99,6 +107,7 @@ fn sample(nul: bool) -> impl Strategy<Value = Sample> {
                 instant,
                 key: uuid::Uuid::from_u128(key),
                 doc: serde_json::json!({ "s": s, "n": n, "list": [n, s] }),
+                amount: rust_decimal::Decimal::new(cents, 2),
                 maybe,
             }
         },
