@@ -84,7 +84,7 @@ pub use dialect::{Dialect, DialectKind};
 pub use engine::{Connection, Engine, EngineBuilder, StatementEvent, StatementLog};
 pub use error::{ConstraintKind, ConstraintViolation, Error, Result};
 pub use model::Model;
-pub use orm_derive::Model;
+pub use orm_derive::{Model, SqlEnum};
 pub use query::{select, select_columns, Column};
 pub use relation::{BelongsTo, HasMany, ManyToMany, Relation, WriteOnly};
 pub use schema::Metadata;

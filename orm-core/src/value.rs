@@ -186,6 +186,12 @@ pub trait SqlType: Sized {
     fn read(row: &dyn Row, i: usize) -> Result<Self, ValueError> {
         Self::from_value(row.value(i)?)
     }
+
+    /// The only values the type stores, for a closed set (an enum: `#[derive(SqlEnum)]`); its
+    /// column gets a CHECK of them.
+    fn allowed_values() -> Option<&'static [&'static str]> {
+        None
+    }
 }
 
 /// The error for a NULL read into a type that has none.
@@ -604,6 +610,9 @@ impl<T: SqlType> SqlType for Option<T> {
         } else {
             T::read(row, i).map(Some)
         }
+    }
+    fn allowed_values() -> Option<&'static [&'static str]> {
+        T::allowed_values()
     }
 }
 

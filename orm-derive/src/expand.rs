@@ -258,6 +258,20 @@ fn table_fn(m: &Model, columns: &[&Field], pk_names: &[String]) -> TokenStream {
         let (name, expr) = (string(&name), string(&expr));
         quote!(t.checks.push(_orm::schema::CheckDef { name: #name, expr: #expr });)
     });
+    // A column of a closed set of values (an enum) gets a CHECK of them.
+    let value_checks = columns.iter().map(|f| {
+        let ty = &f.ty;
+        let column = f.column_name();
+        let name = string(&format!("ck_{table}_{column}"));
+        quote! {
+            if let ::core::option::Option::Some(values) = <#ty as _orm::SqlType>::allowed_values() {
+                t.checks.push(_orm::schema::CheckDef {
+                    name: #name,
+                    expr: _orm::schema::values_check(#column, values),
+                });
+            }
+        }
+    });
     let foreign_keys = columns.iter().filter_map(|f| {
         let fk = f.attrs.foreign_key.as_ref()?;
         let model = &fk.value.model;
@@ -300,6 +314,7 @@ fn table_fn(m: &Model, columns: &[&Field], pk_names: &[String]) -> TokenStream {
                 t.primary_key = #pk;
                 #(#indexes)*
                 #(#checks)*
+                #(#value_checks)*
                 #(#foreign_keys)*
                 t
             })

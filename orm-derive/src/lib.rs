@@ -13,6 +13,7 @@ mod check;
 mod check_relation;
 mod ctxt;
 mod expand;
+mod expand_enum;
 mod expand_relation;
 
 use proc_macro::TokenStream;
@@ -35,6 +36,17 @@ use proc_macro::TokenStream;
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive_model(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Derives `orm_core::SqlType` for an enum whose variants hold no data: each variant is stored as
+/// its name in snake_case (or `#[orm(rename = "stored")]`), in a `VARCHAR` as wide as the longest,
+/// and every column of the type gets a CHECK of the allowed values.
+#[proc_macro_derive(SqlEnum, attributes(orm))]
+pub fn derive_sql_enum(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    expand_enum::derive_sql_enum(&input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

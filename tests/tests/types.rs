@@ -203,3 +203,51 @@ db_test!(fn decimals_round_trip_exactly_and_show_no_drift(engine) {
     assert!(diff.is_empty(), "false changes: {:?}\n{live:#?}", detected(&diff.upgrade));
     Ok(())
 });
+
+#[derive(orm_core::SqlEnum, Debug, Clone, Copy, PartialEq)]
+pub enum Mood {
+    Happy,
+    Sad,
+    #[orm(rename = "so-so")]
+    SoSo,
+    VeryTired,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Diary {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub mood: Mood,
+    pub previous: Option<Mood>,
+}
+
+db_test!(fn enums_are_stored_as_text_with_a_check_of_their_values(engine) {
+    use orm_core::query::raw;
+    let models = Metadata::from_tables([Diary::table().clone()])?;
+    engine.create_tables(&models)?;
+    let mut s = engine.session();
+    s.add(Diary::new(Mood::Happy));
+    s.add(Diary {
+        previous: Some(Mood::SoSo),
+        ..Diary::new(Mood::VeryTired)
+    });
+    s.commit()?;
+    let mut check = engine.session();
+    let moods: Vec<(Mood, Option<Mood>)> =
+        check.all(select_columns((Diary::mood, Diary::previous)).order_by(Diary::id))?;
+    assert_eq!(moods, [(Mood::Happy, None), (Mood::VeryTired, Some(Mood::SoSo))]);
+    let stored: Vec<String> =
+        check.raw_all(&raw(r#"SELECT "mood" FROM "diary" ORDER BY "id""#))?;
+    assert_eq!(stored, ["happy", "very_tired"]);
+    assert_eq!(check.count(select::<Diary>().filter(Diary::previous.eq(Mood::SoSo)))?, 1);
+    // A value outside the enum is refused by the database's CHECK.
+    let err = check
+        .raw_execute(&raw(r#"INSERT INTO "diary" ("mood") VALUES ('angry')"#))
+        .unwrap_err();
+    assert_eq!(err.constraint().map(|c| c.kind), Some(orm_core::ConstraintKind::Check), "{err}");
+    check.rollback()?;
+    let live = reflect(&mut engine.connection()?)?;
+    let diff = compare(&models, &SchemaState::from_tables(live.clone()));
+    assert!(diff.is_empty(), "false changes: {:?}\n{live:#?}", detected(&diff.upgrade));
+    Ok(())
+});

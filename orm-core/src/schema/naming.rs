@@ -16,6 +16,19 @@ pub fn foreign_key_name(table: &str, columns: &[impl AsRef<str>], referred: &str
     format!("fk_{table}_{}_{referred}", join(columns))
 }
 
+/// The CHECK of a column that holds one of `values` (an enum's): `"mood" IN ('happy', 'sad')`.
+pub fn values_check(column: &str, values: &[&str]) -> String {
+    let list: Vec<String> = values
+        .iter()
+        .map(|v| format!("'{}'", v.replace('\'', "''")))
+        .collect();
+    format!(
+        "\"{}\" IN ({})",
+        column.replace('"', "\"\""),
+        list.join(", ")
+    )
+}
+
 /// `ck_<table>_<label>`.
 pub fn check_name(table: &str, label: &str) -> String {
     format!("ck_{table}_{label}")
