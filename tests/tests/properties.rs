@@ -8,6 +8,19 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use tests::db_test;
 
+#[derive(orm_core::SqlEnum, Debug, Clone, Copy, PartialEq)]
+pub enum Level {
+    Low,
+    Mid,
+    High,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+pub struct Pair {
+    pub name: String,
+    pub n: i64,
+}
+
 #[derive(Model, Debug, Clone, PartialEq)]
 pub struct Sample {
     #[orm(primary_key)]
@@ -17,6 +30,10 @@ pub struct Sample {
     pub int: i32,
     pub big: i64,
     pub unsigned: u32,
+    pub byte: u8,
+    pub word: u16,
+    pub level: Level,
+    pub pair: Option<orm_core::value::Json<Pair>>,
     pub real: f64,
     #[orm(text)]
     pub text: String,
@@ -58,6 +75,12 @@ fn sample(nul: bool) -> impl Strategy<Value = Sample> {
         any::<i64>(),
         any::<u32>(),
     );
+    let more = (
+        any::<u8>(),
+        any::<u16>(),
+        prop_oneof![Just(Level::Low), Just(Level::Mid), Just(Level::High)],
+        proptest::option::of((text(nul), any::<i64>())),
+    );
     let real = prop_oneof![
         proptest::num::f64::NORMAL,
         proptest::num::f64::SUBNORMAL,
@@ -76,13 +99,14 @@ fn sample(nul: bool) -> impl Strategy<Value = Sample> {
         any::<i64>(),
         -999_999_999_999_999i64..=999_999_999_999_999,
     );
-    (numbers, real, texts, times, others).prop_map(
+    (numbers, real, texts, times, others, more).prop_map(
         |(
             (flag, small, int, big, unsigned),
             real,
             (text, bytes, maybe),
             (a, b, t),
             (key, s, n, cents),
+            (byte, word, level, pair),
         )| {
             let at = DateTime::from_timestamp_micros(a).unwrap_or_default();
             let instant = DateTime::from_timestamp_micros(b).unwrap_or_default();
@@ -108,6 +132,10 @@ fn sample(nul: bool) -> impl Strategy<Value = Sample> {
                 key: uuid::Uuid::from_u128(key),
                 doc: serde_json::json!({ "s": s, "n": n, "list": [n, s] }),
                 amount: rust_decimal::Decimal::new(cents, 2),
+                byte,
+                word,
+                level,
+                pair: pair.map(|(name, n)| orm_core::value::Json(Pair { name, n })),
                 maybe,
             }
         },
