@@ -204,37 +204,10 @@ fn narrow<T: TryFrom<i64>>(wide: i64, name: &str) -> Result<T, ValueError> {
     T::try_from(wide).map_err(|_| ValueError(format!("{wide} is out of range for {name}")))
 }
 
+/// An integer type, bound as the `Value` variant of `$wide`: its own width, or for an unsigned
+/// type the next wider signed one, so that every value fits on every backend (none has an
+/// unsigned type everywhere; `u64` has no wider column and is not a `SqlType`).
 macro_rules! int_type {
-    ($t:ty, $variant:ident, $col:expr) => {
-        impl SqlType for $t {
-            fn column_type() -> ColumnType {
-                $col
-            }
-            fn to_value(&self) -> Value {
-                Value::$variant(*self)
-            }
-            fn from_value(value: Value) -> Result<Self, ValueError> {
-                let wide = value
-                    .as_i64()
-                    .ok_or_else(|| ValueError::mismatch(stringify!($t), &value))?;
-                narrow(wide, stringify!($t))
-            }
-            fn read(row: &dyn Row, i: usize) -> Result<Self, ValueError> {
-                let wide = row.get_i64(i)?.ok_or_else(|| null_into(stringify!($t)))?;
-                narrow(wide, stringify!($t))
-            }
-        }
-    };
-}
-
-int_type!(i16, I16, ColumnType::SmallInt);
-int_type!(i32, I32, ColumnType::Integer);
-int_type!(i64, I64, ColumnType::BigInt);
-
-/// An unsigned integer in the next wider signed column, so that every value fits on every backend
-/// (none of them has an unsigned type everywhere). `u64` has no wider column: it is not a
-/// `SqlType`.
-macro_rules! uint_type {
     ($t:ty, $variant:ident, $wide:ty, $col:expr) => {
         impl SqlType for $t {
             fn column_type() -> ColumnType {
@@ -257,9 +230,12 @@ macro_rules! uint_type {
     };
 }
 
-uint_type!(u8, I16, i16, ColumnType::SmallInt);
-uint_type!(u16, I32, i32, ColumnType::Integer);
-uint_type!(u32, I64, i64, ColumnType::BigInt);
+int_type!(i16, I16, i16, ColumnType::SmallInt);
+int_type!(i32, I32, i32, ColumnType::Integer);
+int_type!(i64, I64, i64, ColumnType::BigInt);
+int_type!(u8, I16, i16, ColumnType::SmallInt);
+int_type!(u16, I32, i32, ColumnType::Integer);
+int_type!(u32, I64, i64, ColumnType::BigInt);
 
 impl SqlType for bool {
     fn column_type() -> ColumnType {
