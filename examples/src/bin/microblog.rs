@@ -25,7 +25,12 @@ fn list<M: orm_core::Model + std::fmt::Display>(objs: &[Obj<M>]) -> String {
 fn run() -> Result<(), orm_core::Error> {
     let echo = std::env::var_os("ORM_ECHO").is_some();
     if echo {
-        tracing_subscriber::fmt().with_target(false).init();
+        // Colour only on a terminal: redirected to a file, the log stays plain text.
+        use std::io::IsTerminal;
+        tracing_subscriber::fmt()
+            .with_target(false)
+            .with_ansi(std::io::stdout().is_terminal())
+            .init();
     }
     let engine = Engine::from_env()?;
     engine.set_echo(echo);

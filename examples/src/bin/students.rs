@@ -37,11 +37,18 @@ fn run() -> Result<(), Error> {
         "Biology student",
     ));
     session.commit()?;
-    println!(
-        "john has id {:?}, created at {:?}",
-        john.read().id,
-        john.read().created_at.is_some()
-    );
+    {
+        let john = john.read();
+        let created = john.created_at.map_or_else(
+            || "unknown".to_owned(),
+            |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        );
+        println!(
+            "john has id {}, created at {created} UTC",
+            john.id
+                .map_or_else(|| "none".to_owned(), |id| id.to_string())
+        );
+    }
 
     // Editing through the handle: only the e-mail is updated.
     john.write().email = "john_doe@example.com".into();
@@ -78,9 +85,12 @@ fn run() -> Result<(), Error> {
         session.first(select::<Student>().filter(Student::firstname.eq("Sammy")))?
     {
         let s = sammy.read();
+        let age = s
+            .age
+            .map_or_else(|| "age unknown".to_owned(), |a| format!("age {a}"));
         println!(
-            "filter_by firstname='Sammy': {} {}, {} ({:?})",
-            s.firstname, s.lastname, s.email, s.age
+            "filter_by firstname='Sammy': {} {}, {} ({age})",
+            s.firstname, s.lastname, s.email
         );
     }
 
