@@ -262,11 +262,10 @@ fn table_fn(m: &Model, columns: &[&Field], pk_names: &[String]) -> TokenStream {
     let value_checks = columns.iter().map(|f| {
         let ty = &f.ty;
         let column = f.column_name();
-        let name = string(&format!("ck_{table}_{column}"));
         quote! {
             if let ::core::option::Option::Some(values) = <#ty as _orm::SqlType>::allowed_values() {
                 t.checks.push(_orm::schema::CheckDef {
-                    name: #name,
+                    name: _orm::schema::values_check_name(#table, #column, values),
                     expr: _orm::schema::values_check(#column, values),
                 });
             }

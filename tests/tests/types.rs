@@ -249,5 +249,17 @@ db_test!(fn enums_are_stored_as_text_with_a_check_of_their_values(engine) {
     let live = reflect(&mut engine.connection()?)?;
     let diff = compare(&models, &SchemaState::from_tables(live.clone()));
     assert!(diff.is_empty(), "false changes: {:?}\n{live:#?}", detected(&diff.upgrade));
+    // A new value in the enum is a change autogenerate sees: the check is named after the values.
+    let mut changed = Diary::table().clone();
+    let values = ["happy", "sad", "so-so", "very_tired", "angry"];
+    for c in &mut changed.checks {
+        if c.name.starts_with("ck_diary_mood_") {
+            c.name = orm_core::schema::values_check_name("diary", "mood", &values);
+            c.expr = orm_core::schema::values_check("mood", &values);
+        }
+    }
+    let changed = Metadata::from_tables([changed])?;
+    let diff = compare(&changed, &SchemaState::from_tables(live));
+    assert!(!diff.is_empty(), "a changed enum went unseen");
     Ok(())
 });

@@ -12,6 +12,8 @@ mod table;
 
 pub use column::{ColumnDef, ColumnType, DefaultExpr};
 pub use metadata::{dependency_order, Metadata, ModelEntry};
-pub use naming::{check_name, foreign_key_name, index_name, unique_name, values_check};
+pub use naming::{
+    check_name, foreign_key_name, index_name, unique_name, values_check, values_check_name,
+};
 pub use relation::{Lazy, RelationDef, RelationKind, Resolved, Through};
 pub use table::{CheckDef, FkAction, ForeignKeyDef, IndexDef, TableDef, UniqueDef};

@@ -16,6 +16,18 @@ pub fn foreign_key_name(table: &str, columns: &[impl AsRef<str>], referred: &str
     format!("fk_{table}_{}_{referred}", join(columns))
 }
 
+/// The name of the CHECK of a column that holds one of `values`: `ck_<table>_<column>_<hash>`, the
+/// hash (FNV-1a, 32 bits) of the values, so that a changed set of values is a new constraint that
+/// autogenerate sees (databases spell a check's expression back in their own ways).
+pub fn values_check_name(table: &str, column: &str, values: &[&str]) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in values.join("\u{1f}").bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("ck_{table}_{column}_{hash:08x}")
+}
+
 /// The CHECK of a column that holds one of `values` (an enum's): `"mood" IN ('happy', 'sad')`.
 pub fn values_check(column: &str, values: &[&str]) -> String {
     let list: Vec<String> = values
