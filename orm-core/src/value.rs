@@ -411,8 +411,9 @@ impl SqlType for rust_decimal::Decimal {
             Value::I16(_) | Value::I32(_) | Value::I64(_) => Ok(rust_decimal::Decimal::from(
                 value.as_i64().unwrap_or_default(),
             )),
-            Value::F64(f) => rust_decimal::Decimal::try_from(f)
-                .map(|d| d.normalize())
+            // SQLite's double: its shortest decimal spelling is the number that was stored (the
+            // binary expansion would add digits nobody wrote).
+            Value::F64(f) if f.is_finite() => rust_decimal::Decimal::from_str(&f.to_string())
                 .map_err(|e| ValueError(format!("{f} is not a decimal: {e}"))),
             v => Err(ValueError::mismatch("decimal", &v)),
         }

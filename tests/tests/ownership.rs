@@ -183,3 +183,35 @@ db_test!(fn a_failed_flush_keeps_written_objects_for_a_retry(engine) {
     assert_eq!(check.get::<Pet>(2)?.expect("pet 2").read().age, 99);
     Ok(())
 });
+
+db_test!(fn a_session_log_records_that_session_only_and_a_thread_log_that_thread_only(engine) {
+    seed(engine, 3)?;
+    let mut a = engine.session();
+    let mut b = engine.session();
+    let log_a = a.record_statements();
+    let thread_log = engine.record_thread_statements();
+    a.get::<Pet>(1)?;
+    b.get::<Pet>(2)?;
+    b.get::<Pet>(3)?;
+    a.all(select::<Pet>())?;
+    assert_eq!(log_a.count(), 2, "{:?}", log_a.sql());
+    assert!(log_a.sql()[1].starts_with("SELECT"), "{:?}", log_a.sql());
+    // Another thread's statements are not this thread's.
+    let other = engine.clone();
+    std::thread::spawn(move || {
+        let mut s = other.session();
+        s.get::<Pet>(1).map(|_| ())
+    })
+    .join()
+    .expect("thread")?;
+    assert_eq!(thread_log.count(), 4, "{:?}", thread_log.sql());
+    // The log follows the session across its connections (commit gives one back), and stops
+    // when dropped.
+    a.add(Pet::new("new", 1));
+    a.commit()?;
+    a.get::<Pet>(2)?;
+    assert_eq!(log_a.count(), 2 + 3 + 1, "{:?}", log_a.sql());
+    drop(log_a);
+    a.get::<Pet>(3)?;
+    Ok(())
+});

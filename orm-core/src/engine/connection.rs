@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::event::{DisplayParams, StatementEvent};
+use super::event::{DisplayParams, LogSink, RecordedStatement, StatementEvent};
 use super::pool::Manager;
 use super::Shared;
 use crate::backend::{Backend, Row, Rows};
@@ -21,6 +21,8 @@ pub struct Connection {
     /// PostgreSQL: a statement failed inside the transaction, which the server has therefore
     /// aborted; only a rollback (to a savepoint) can follow.
     aborted: bool,
+    /// The statement logs of the session holding this connection.
+    pub(crate) session_logs: Vec<LogSink>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -38,6 +40,7 @@ impl Connection {
             shared,
             in_transaction: false,
             aborted: false,
+            session_logs: Vec::new(),
         }
     }
 
@@ -73,7 +76,7 @@ impl Connection {
             tracing::info!(target: "orm::sql", "{sql} {}", DisplayParams(params));
         }
         self.catch_up_with_schema();
-        let listening = self.shared.has_listeners();
+        let listening = self.shared.has_listeners() || !self.session_logs.is_empty();
         let started = listening.then(Instant::now);
         let mut result = f(&mut *self.backend.backend, sql, params);
         if result.as_ref().is_err_and(Error::is_stale_statement) {
@@ -92,6 +95,18 @@ impl Connection {
             self.backend.epoch = self.shared.schema_epoch.fetch_add(1, Ordering::AcqRel) + 1;
         }
         if let Some(started) = started {
+            self.session_logs.retain(|log| log.strong_count() > 0);
+            for log in &self.session_logs {
+                if let Some(log) = log.upgrade() {
+                    log.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(RecordedStatement {
+                            sql: sql.to_owned(),
+                            params: params.to_vec(),
+                            duration: started.elapsed(),
+                        });
+                }
+            }
             self.shared.notify(&StatementEvent {
                 sql,
                 params,
@@ -136,7 +151,9 @@ impl Connection {
     ///
     /// As [`Connection::execute`], at the first failing row.
     pub fn execute_each(&mut self, sql: &str, params: &[Value], width: usize) -> Result<Vec<u64>> {
-        let observed = self.shared.has_listeners() || self.shared.echo.load(Ordering::Relaxed);
+        let observed = self.shared.has_listeners()
+            || self.shared.echo.load(Ordering::Relaxed)
+            || !self.session_logs.is_empty();
         if observed {
             return params
                 .chunks(width.max(1))

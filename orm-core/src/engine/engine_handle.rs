@@ -410,21 +410,33 @@ impl Engine {
     /// # Ok::<(), orm_core::Error>(())
     /// ```
     pub fn record_statements(&self) -> StatementLog {
+        self.record_where(|| true)
+    }
+
+    /// Records the statements run on this thread only, whatever session or connection runs them:
+    /// for tests that count their own statements while other tests share the engine.
+    pub fn record_thread_statements(&self) -> StatementLog {
+        let thread = std::thread::current().id();
+        self.record_where(move || std::thread::current().id() == thread)
+    }
+
+    fn record_where(&self, keep: impl Fn() -> bool + Send + Sync + 'static) -> StatementLog {
         let entries = Arc::new(Mutex::new(Vec::new()));
         let sink = entries.clone();
         let id = self.on_statement(move |e| {
-            sink.lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(RecordedStatement {
-                    sql: e.sql.to_owned(),
-                    params: e.params.to_vec(),
-                    duration: e.duration,
-                });
+            if keep() {
+                sink.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(RecordedStatement {
+                        sql: e.sql.to_owned(),
+                        params: e.params.to_vec(),
+                        duration: e.duration,
+                    });
+            }
         });
         StatementLog {
             entries,
-            engine: self.clone(),
-            id,
+            listener: Some((self.clone(), id)),
         }
     }
 }

@@ -43,9 +43,13 @@ pub struct RecordedStatement {
 /// dropped.
 pub struct StatementLog {
     pub(crate) entries: Arc<Mutex<Vec<RecordedStatement>>>,
-    pub(crate) engine: crate::Engine,
-    pub(crate) id: ListenerId,
+    /// The engine listener that fills an engine-wide or thread log; a session's log is filled by
+    /// the session's connections instead.
+    pub(crate) listener: Option<(crate::Engine, ListenerId)>,
 }
+
+/// Where a session's connections record into its logs (dropped logs are skipped).
+pub(crate) type LogSink = std::sync::Weak<Mutex<Vec<RecordedStatement>>>;
 
 impl StatementLog {
     /// How many statements ran.
@@ -84,7 +88,9 @@ impl fmt::Debug for StatementLog {
 
 impl Drop for StatementLog {
     fn drop(&mut self) {
-        self.engine.remove_listener(self.id);
+        if let Some((engine, id)) = &self.listener {
+            engine.remove_listener(*id);
+        }
     }
 }
 

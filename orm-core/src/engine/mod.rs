@@ -10,6 +10,7 @@ mod url;
 
 pub use connection::Connection;
 pub use engine_handle::{Engine, EngineBuilder, DEFAULT_URL};
+pub(crate) use event::LogSink;
 pub use event::{ListenerId, RecordedStatement, StatementEvent, StatementLog};
 pub use url::dialect_of;
 

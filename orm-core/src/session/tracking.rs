@@ -45,6 +45,8 @@ pub struct Session {
     pub(super) conn: Option<Connection>,
     pub(super) entries: Entries,
     pub(super) autoflush: bool,
+    /// The statement logs of [`Session::record_statements`], handed to each connection it takes.
+    pub(super) logs: Vec<crate::engine::LogSink>,
     /// Open savepoints, innermost last: the journal length when each began.
     pub(super) savepoints: Vec<usize>,
 }
@@ -66,6 +68,7 @@ impl Engine {
             conn: None,
             entries: Entries::default(),
             autoflush: true,
+            logs: Vec::new(),
             savepoints: Vec::new(),
         }
     }
@@ -117,7 +120,10 @@ impl Session {
     /// [`Error::Pool`] when no connection can be had.
     pub fn connection(&mut self) -> Result<&mut Connection> {
         if self.conn.is_none() {
-            self.conn = Some(self.engine.connection()?);
+            let mut conn = self.engine.connection()?;
+            self.logs.retain(|log| log.strong_count() > 0);
+            conn.session_logs = self.logs.clone();
+            self.conn = Some(conn);
         }
         self.conn
             .as_mut()
@@ -279,6 +285,22 @@ impl Session {
     pub fn expunge<M: Model>(&mut self, obj: &Obj<M>) {
         if let Some(id) = self.entries.find(&*obj.erased()) {
             self.entries.replace(id, None);
+        }
+    }
+
+    /// Records the statements this session runs, and only those (other sessions and threads on
+    /// the same engine are not counted): for tests that assert how many statements an operation
+    /// takes. Recording stops when the log is dropped.
+    pub fn record_statements(&mut self) -> crate::StatementLog {
+        let entries = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::downgrade(&entries);
+        if let Some(conn) = self.conn.as_mut() {
+            conn.session_logs.push(sink.clone());
+        }
+        self.logs.push(sink);
+        crate::StatementLog {
+            entries,
+            listener: None,
         }
     }
 
