@@ -20,6 +20,21 @@ pub fn derive_sql_enum(input: &DeriveInput) -> syn::Result<TokenStream> {
             "`SqlEnum` does not take generic parameters",
         ));
     }
+    // `#[orm(postgres_enum = "type_name")]`: a native enum type on PostgreSQL.
+    let mut native: Option<String> = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("orm")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("postgres_enum") {
+                native = Some(meta.value()?.parse::<LitStr>()?.value());
+                Ok(())
+            } else {
+                Err(meta.error(
+                    "unknown option; help: `#[orm(postgres_enum = \"type_name\")]` for a native \
+                     PostgreSQL enum",
+                ))
+            }
+        })?;
+    }
     let mut variants = Vec::new();
     let mut names: Vec<String> = Vec::new();
     for v in &data.variants {
@@ -62,6 +77,15 @@ pub fn derive_sql_enum(input: &DeriveInput) -> syn::Result<TokenStream> {
         .max()
         .unwrap_or(1)
         .max(1) as u32;
+    let column_type = match &native {
+        Some(name) => quote! {
+            _orm::schema::ColumnType::Enum {
+                name: ::std::string::String::from(#name),
+                values: ::std::vec![#(::std::string::String::from(#names)),*],
+            }
+        },
+        None => quote!(_orm::schema::ColumnType::Varchar(#width)),
+    };
     let type_name = ident.to_string();
     let expected = names.join(", ");
     Ok(quote! {
@@ -69,7 +93,7 @@ pub fn derive_sql_enum(input: &DeriveInput) -> syn::Result<TokenStream> {
             use ::orm_core as _orm;
             impl _orm::SqlType for #ident {
                 fn column_type() -> _orm::schema::ColumnType {
-                    _orm::schema::ColumnType::Varchar(#width)
+                    #column_type
                 }
                 fn to_value(&self) -> _orm::Value {
                     _orm::Value::Text(::std::string::String::from(match self {

@@ -263,3 +263,62 @@ db_test!(fn enums_are_stored_as_text_with_a_check_of_their_values(engine) {
     assert!(!diff.is_empty(), "a changed enum went unseen");
     Ok(())
 });
+
+#[derive(orm_core::SqlEnum, Debug, Clone, Copy, PartialEq)]
+#[orm(postgres_enum = "weather")]
+pub enum Weather {
+    Sunny,
+    Rainy,
+    #[orm(rename = "it's windy")]
+    Windy,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Forecast {
+    #[orm(primary_key)]
+    pub id: Option<i64>,
+    pub today: Weather,
+    pub tomorrow: Option<Weather>,
+}
+
+db_test!(fn a_native_postgres_enum_where_asked_and_text_elsewhere(engine) {
+    use orm_core::query::raw;
+    use orm_core::DialectKind;
+    let models = Metadata::from_tables([Forecast::table().clone()])?;
+    engine.create_tables(&models)?;
+    let mut s = engine.session();
+    s.add(Forecast {
+        tomorrow: Some(Weather::Windy),
+        ..Forecast::new(Weather::Sunny)
+    });
+    s.add(Forecast::new(Weather::Rainy));
+    s.commit()?;
+    let mut check = engine.session();
+    let days: Vec<(Weather, Option<Weather>)> =
+        check.all(select_columns((Forecast::today, Forecast::tomorrow)).order_by(Forecast::id))?;
+    assert_eq!(days, [(Weather::Sunny, Some(Weather::Windy)), (Weather::Rainy, None)]);
+    assert_eq!(check.count(select::<Forecast>().filter(Forecast::tomorrow.eq(Weather::Windy)))?, 1);
+    // A value outside the enum is refused by the database (its enum type, or the check).
+    assert!(check
+        .raw_execute(&raw(r#"INSERT INTO "forecast" ("today") VALUES ('snowy')"#))
+        .is_err());
+    check.rollback()?;
+    let live = reflect(&mut engine.connection()?)?;
+    if engine.dialect().kind() == DialectKind::Postgres {
+        let today = live[0].columns.iter().find(|c| c.name == "today").expect("today");
+        assert_eq!(today.ty, orm_core::schema::ColumnType::Custom("weather".into()));
+    }
+    let diff = compare(&models, &SchemaState::from_tables(live.clone()));
+    assert!(diff.is_empty(), "false changes: {:?}\n{live:#?}", detected(&diff.upgrade));
+    // The migration of the table creates the type first; dropping the tables drops it, and the
+    // table can be made again.
+    let op = orm_migrate::Operation::CreateTable {
+        table: Forecast::table().clone(),
+    };
+    let sql = orm_migrate::ddl::render(&op, &SchemaState::new(), engine.dialect().kind())?;
+    let makes_type = sql[0].contains("CREATE TYPE \"weather\" AS ENUM ('sunny', 'rainy', 'it''s windy')");
+    assert_eq!(makes_type, engine.dialect().kind() == DialectKind::Postgres, "{sql:?}");
+    engine.drop_tables(&models)?;
+    engine.create_tables(&models)?;
+    Ok(())
+});

@@ -216,7 +216,26 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
 
     /// The type name of a column.
     fn column_type(&self, ty: &ColumnType) -> String {
-        ty.to_string()
+        match ty {
+            ColumnType::Enum { values, .. } => {
+                format!("VARCHAR({})", ColumnType::enum_width(values))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// The statement that creates the type `ty` needs before a table can use it (a native enum),
+    /// if any; it does nothing when the type exists.
+    fn create_type(&self, ty: &ColumnType) -> Option<String> {
+        let _ = ty;
+        None
+    }
+
+    /// The statement that drops the type `ty` made by [`Dialect::create_type`], if any; it leaves
+    /// a type another table still uses.
+    fn drop_type(&self, ty: &ColumnType) -> Option<String> {
+        let _ = ty;
+        None
     }
 
     /// The type and key clause of an autoincrementing integer primary key column.
@@ -450,7 +469,15 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
         table: &TableDef,
         inline_fk: &dyn Fn(&ForeignKeyDef) -> bool,
     ) -> Vec<String> {
-        std::iter::once(self.create_table(table, inline_fk))
+        let mut types: Vec<String> = Vec::new();
+        for sql in table.columns.iter().filter_map(|c| self.create_type(&c.ty)) {
+            if !types.contains(&sql) {
+                types.push(sql);
+            }
+        }
+        types
+            .into_iter()
+            .chain(std::iter::once(self.create_table(table, inline_fk)))
             .chain(table.indexes.iter().map(|i| self.create_index_on(table, i)))
             .collect()
     }

@@ -177,6 +177,9 @@ impl Dialect for MySql {
             ColumnType::Timestamp | ColumnType::TimestampTz => "DATETIME(6)".to_owned(),
             ColumnType::Time => "TIME(6)".to_owned(),
             ColumnType::Uuid => "CHAR(36)".to_owned(),
+            ColumnType::Enum { values, .. } => {
+                format!("VARCHAR({})", ColumnType::enum_width(values))
+            }
             other => other.to_string(),
         }
     }

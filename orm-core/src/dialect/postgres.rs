@@ -14,6 +14,35 @@ impl Dialect for Postgres {
         Some("strpos")
     }
 
+    fn create_type(&self, ty: &ColumnType) -> Option<String> {
+        let ColumnType::Enum { name, values } = ty else {
+            return None;
+        };
+        let mut list = String::new();
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                list.push_str(", ");
+            }
+            self.string_literal(v, &mut list);
+        }
+        Some(format!(
+            "DO $$ BEGIN CREATE TYPE {} AS ENUM ({list}); \
+             EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+            self.quoted(name)
+        ))
+    }
+
+    fn drop_type(&self, ty: &ColumnType) -> Option<String> {
+        let ColumnType::Enum { name, .. } = ty else {
+            return None;
+        };
+        Some(format!(
+            "DO $$ BEGIN DROP TYPE IF EXISTS {}; \
+             EXCEPTION WHEN dependent_objects_still_exist THEN NULL; END $$",
+            self.quoted(name)
+        ))
+    }
+
     fn kind(&self) -> DialectKind {
         DialectKind::Postgres
     }
@@ -77,6 +106,7 @@ impl Dialect for Postgres {
             ColumnType::Timestamp => "TIMESTAMP WITHOUT TIME ZONE".to_owned(),
             ColumnType::Time => "TIME WITHOUT TIME ZONE".to_owned(),
             ColumnType::Json => "JSONB".to_owned(),
+            ColumnType::Enum { name, .. } => self.quoted(name),
             other => other.to_string(),
         }
     }

@@ -94,6 +94,20 @@ impl Engine {
             for table in metadata.tables().iter().rev().filter(|t| present(&t.name)) {
                 conn.batch_execute(&dialect.drop_table(&table.name))?;
             }
+            // The types the tables made (native enums), once no table uses them.
+            let mut dropped: Vec<String> = Vec::new();
+            for table in metadata.tables() {
+                for sql in table
+                    .columns
+                    .iter()
+                    .filter_map(|c| dialect.drop_type(&c.ty))
+                {
+                    if !dropped.contains(&sql) {
+                        conn.batch_execute(&sql)?;
+                        dropped.push(sql);
+                    }
+                }
+            }
             Ok(())
         })
     }

@@ -32,6 +32,14 @@ pub enum ColumnType {
     Uuid,
     /// A JSON document: `JSONB` on PostgreSQL, `JSON` on MySQL and MariaDB, text on SQLite.
     Json,
+    /// A closed set of text values as a native PostgreSQL enum type named `name` (created before
+    /// the tables that use it); a `VARCHAR` as wide as the longest value elsewhere.
+    Enum {
+        /// The PostgreSQL type's name.
+        name: String,
+        /// The values, in order.
+        values: Vec<String>,
+    },
     /// A timestamp without a time zone.
     Timestamp,
     /// A timestamp with a time zone (UTC instants).
@@ -41,6 +49,12 @@ pub enum ColumnType {
 }
 
 impl ColumnType {
+    /// The width of the `VARCHAR` holding `values` where there is no native enum.
+    pub fn enum_width(values: &[String]) -> u32 {
+        let widest = values.iter().map(|v| v.chars().count()).max().unwrap_or(1);
+        u32::try_from(widest.max(1)).unwrap_or(u32::MAX)
+    }
+
     /// True for the integer types (the ones that can autoincrement).
     pub fn is_integer(&self) -> bool {
         matches!(
@@ -66,6 +80,16 @@ impl fmt::Display for ColumnType {
             ColumnType::Time => f.write_str("TIME"),
             ColumnType::Uuid => f.write_str("UUID"),
             ColumnType::Json => f.write_str("JSON"),
+            ColumnType::Enum { name, values } => {
+                write!(f, "ENUM {name} (")?;
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "'{}'", v.replace('\'', "''"))?;
+                }
+                f.write_str(")")
+            }
             ColumnType::Timestamp => f.write_str("TIMESTAMP"),
             ColumnType::TimestampTz => f.write_str("TIMESTAMP WITH TIME ZONE"),
             ColumnType::Custom(s) => f.write_str(s),

@@ -292,6 +292,11 @@ fn same_type(a: &ColumnType, b: &ColumnType) -> bool {
     use orm_core::dialect::{Dialect, MySql, Postgres, Sqlite};
     match (a, b) {
         (ColumnType::Custom(x), ColumnType::Custom(y)) => spelling(x) == spelling(y),
+        // Where there is no native enum, an enum is the VARCHAR it is stored in.
+        (ColumnType::Enum { values, .. }, ColumnType::Varchar(n))
+        | (ColumnType::Varchar(n), ColumnType::Enum { values, .. }) => {
+            ColumnType::enum_width(values) == *n
+        }
         (ColumnType::Custom(x), t) | (t, ColumnType::Custom(x)) => {
             let dialects: [&dyn Dialect; 3] = [&Sqlite, &Postgres, &MySql::MYSQL8];
             dialects
@@ -307,7 +312,7 @@ fn same_type(a: &ColumnType, b: &ColumnType) -> bool {
 fn spelling(ty: &str) -> String {
     let upper: String = ty
         .chars()
-        .filter(|c| !c.is_whitespace())
+        .filter(|c| !c.is_whitespace() && *c != '"' && *c != '`')
         .collect::<String>()
         .to_ascii_uppercase();
     match upper.strip_prefix("DECIMAL") {

@@ -19,12 +19,14 @@ pub fn render(op: &Operation) -> Result<Vec<String>> {
         CreateTable { table } => d.create_table_with_indexes(table, &|_| true),
         DropTable { table } => vec![d.drop_table(&table.name)],
         RenameTable { from, to } => vec![alter(from, format!("RENAME TO {}", q(to)))],
-        AddColumn { table, column } => {
-            vec![alter(
+        AddColumn { table, column } => d
+            .create_type(&column.ty)
+            .into_iter()
+            .chain(std::iter::once(alter(
                 table,
                 format!("ADD COLUMN {}", d.column_definition(column)),
-            )]
-        }
+            )))
+            .collect(),
         DropColumn { table, column } => {
             vec![alter(table, format!("DROP COLUMN {}", q(&column.name)))]
         }
@@ -37,6 +39,7 @@ pub fn render(op: &Operation) -> Result<Vec<String>> {
             let col = q(column);
             let mut out = Vec::new();
             if from.ty != to.ty {
+                out.extend(d.create_type(&to.ty));
                 let ty = d.column_type(&to.ty);
                 out.push(alter(
                     table,

@@ -19,6 +19,9 @@ use orm_core::schema::ColumnType;
 /// ```
 pub fn parse_column_type(name: &str) -> ColumnType {
     let trimmed = name.trim();
+    if let Some(ty) = parse_enum(trimmed) {
+        return ty;
+    }
     let upper = trimmed.to_ascii_uppercase();
     let upper = upper.split_whitespace().collect::<Vec<_>>().join(" ");
     if let Some(len) = varchar_length(&upper) {
@@ -41,6 +44,42 @@ pub fn parse_column_type(name: &str) -> ColumnType {
         "TIMESTAMPTZ" | "TIMESTAMP WITH TIME ZONE" => ColumnType::TimestampTz,
         _ => ColumnType::Custom(trimmed.to_owned()),
     }
+}
+
+/// `ENUM name ('a', 'b')`, as [`ColumnType::Enum`] displays itself in a migration file.
+fn parse_enum(text: &str) -> Option<ColumnType> {
+    let rest = text.strip_prefix("ENUM ")?;
+    let (name, list) = rest.split_once(" (")?;
+    let list = list.strip_suffix(')')?;
+    let mut values = Vec::new();
+    let mut chars = list.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| *c == ' ' || *c == ',') {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+        if chars.next() != Some('\'') {
+            return None;
+        }
+        let mut value = String::new();
+        loop {
+            match chars.next()? {
+                '\'' if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                    value.push('\'');
+                }
+                '\'' => break,
+                c => value.push(c),
+            }
+        }
+        values.push(value);
+    }
+    Some(ColumnType::Enum {
+        name: name.trim().to_owned(),
+        values,
+    })
 }
 
 /// `VARCHAR(n)` or `CHARACTER VARYING(n)`, spaces already collapsed and upper-cased.
@@ -72,6 +111,10 @@ mod tests {
             ColumnType::Time,
             ColumnType::Uuid,
             ColumnType::Json,
+            ColumnType::Enum {
+                name: "mood".into(),
+                values: vec!["happy".into(), "it's, ok".into()],
+            },
             ColumnType::Timestamp,
             ColumnType::TimestampTz,
             ColumnType::Custom("NUMERIC(10, 2)".into()),

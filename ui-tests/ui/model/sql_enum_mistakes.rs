@@ -18,4 +18,10 @@ struct NotAnEnum {
     x: i64,
 }
 
+#[derive(SqlEnum)]
+#[orm(native)]
+enum Unknown {
+    A,
+}
+
 fn main() {}
