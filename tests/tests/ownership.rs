@@ -215,3 +215,53 @@ db_test!(fn a_session_log_records_that_session_only_and_a_thread_log_that_thread
     a.get::<Pet>(3)?;
     Ok(())
 });
+
+/// A `tracing` writer into a shared buffer, for reading what the library logged.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+db_test!(fn slow_statements_are_logged_with_their_duration(engine) {
+    use std::time::Duration;
+    seed(engine, 1)?;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // A threshold nothing beats: no warning.
+    engine.set_slow_statement_threshold(Some(Duration::from_secs(600)));
+    engine.session().get::<Pet>(1)?;
+    assert!(!captured.text().contains("slow statement"), "{}", captured.text());
+    // A threshold everything beats: each statement is logged with its duration.
+    engine.set_slow_statement_threshold(Some(Duration::ZERO));
+    engine.session().get::<Pet>(1)?;
+    let log = captured.text();
+    assert!(log.contains("WARN"), "{log}");
+    assert!(log.contains("slow statement (") && log.contains(" ms): SELECT"), "{log}");
+    engine.set_slow_statement_threshold(None);
+    let before = captured.text().len();
+    engine.session().get::<Pet>(1)?;
+    assert_eq!(captured.text().len(), before);
+    Ok(())
+});

@@ -76,7 +76,8 @@ impl Connection {
             tracing::info!(target: "orm::sql", "{sql} {}", DisplayParams(params));
         }
         self.catch_up_with_schema();
-        let listening = self.shared.has_listeners() || !self.session_logs.is_empty();
+        let slow = self.shared.slow_micros.load(Ordering::Relaxed);
+        let listening = self.shared.has_listeners() || !self.session_logs.is_empty() || slow > 0;
         let started = listening.then(Instant::now);
         let mut result = f(&mut *self.backend.backend, sql, params);
         if result.as_ref().is_err_and(Error::is_stale_statement) {
@@ -95,6 +96,15 @@ impl Connection {
             self.backend.epoch = self.shared.schema_epoch.fetch_add(1, Ordering::AcqRel) + 1;
         }
         if let Some(started) = started {
+            let took = started.elapsed();
+            if slow > 0 && took.as_micros() >= u128::from(slow) {
+                tracing::warn!(
+                    target: "orm::sql",
+                    "slow statement ({:.1} ms): {sql} {}",
+                    took.as_secs_f64() * 1e3,
+                    DisplayParams(params)
+                );
+            }
             self.session_logs.retain(|log| log.strong_count() > 0);
             for log in &self.session_logs {
                 if let Some(log) = log.upgrade() {

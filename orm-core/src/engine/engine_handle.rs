@@ -41,6 +41,8 @@ pub(crate) struct Shared {
     pub(super) returning: bool,
     pub(super) url: String,
     pub(super) echo: AtomicBool,
+    /// Statements slower than this many microseconds are logged as slow (0: none).
+    pub(super) slow_micros: AtomicU64,
     pub(super) listeners: RwLock<Vec<(ListenerId, Listener)>>,
     pub(super) listening: AtomicBool,
     pub(super) next_listener: AtomicU64,
@@ -248,6 +250,7 @@ impl EngineBuilder {
                 returning: self.implicit_returning && dialect.supports_returning(),
                 url: super::url::redact(&self.url),
                 echo: AtomicBool::new(self.echo),
+                slow_micros: AtomicU64::new(0),
                 listeners: RwLock::new(Vec::new()),
                 listening: AtomicBool::new(false),
                 next_listener: AtomicU64::new(0),
@@ -367,6 +370,15 @@ impl Engine {
     /// Turns statement logging on or off.
     pub fn set_echo(&self, echo: bool) {
         self.shared.echo.store(echo, Ordering::Relaxed);
+    }
+
+    /// Logs every statement that takes `threshold` or longer as a warning (target `orm::sql`), with
+    /// its duration; `None` switches it off (the default). Independent of the echo.
+    pub fn set_slow_statement_threshold(&self, threshold: Option<Duration>) {
+        let micros = threshold.map_or(0, |t| {
+            u64::try_from(t.as_micros()).unwrap_or(u64::MAX).max(1)
+        });
+        self.shared.slow_micros.store(micros, Ordering::Relaxed);
     }
 
     /// Calls `listener` after every statement of every connection of this engine.
