@@ -108,6 +108,18 @@ db_test!(fn nan_is_stored_as_itself_or_refused_never_as_null(engine) {
             }
         }
     }
+    // The same through an update (SQLite runs those as one prepared statement per row).
+    let mut s = engine.session();
+    let r = s.add(Reading {
+        value: Some(1.0),
+        ..Reading::new()
+    });
+    s.commit()?;
+    r.write().value = Some(f64::NAN);
+    if let Err(e) = s.commit() {
+        assert!(matches!(e, Error::InvalidValue(_)), "{e:?}");
+        s.rollback()?;
+    }
     // Nothing but real numbers or clear refusals: no NULL crept in.
     let mut s = engine.session();
     let nulls = s.count(select::<Reading>().filter(Reading::value.is_null()))?;

@@ -55,23 +55,7 @@ impl Connection {
         params: &[Value],
         mut f: impl FnMut(&mut dyn Backend, &str, &[Value]) -> Result<T>,
     ) -> Result<T> {
-        let dialect = self.dialect();
-        if params.len() > dialect.param_limit() {
-            return Err(Error::InvalidValue(format!(
-                "a statement with {} parameters: {} takes at most {} in one statement (long IN \
-                 lists of plain values are bound as one; split the rest)",
-                params.len(),
-                dialect.name(),
-                dialect.param_limit()
-            )));
-        }
-        for v in params {
-            if let Value::F64(x) = v {
-                dialect.check_float(*x)?;
-            } else if let Value::F32(x) = v {
-                dialect.check_float(f64::from(*x))?;
-            }
-        }
+        self.check_params(params)?;
         if self.shared.echo.load(Ordering::Relaxed) {
             tracing::info!(target: "orm::sql", "{sql} {}", DisplayParams(params));
         }
@@ -127,6 +111,30 @@ impl Connection {
         result.map_err(|e| self.failed(e, sql))
     }
 
+    /// Refuses, before anything is sent, what the database would mangle or reject unreadably: more
+    /// parameters than one statement takes, a float it cannot store (NaN on SQLite, NaN and the
+    /// infinities on MySQL). Every statement goes through here, one execution per row included.
+    fn check_params(&self, params: &[Value]) -> Result<()> {
+        let dialect = self.dialect();
+        if params.len() > dialect.param_limit() {
+            return Err(Error::InvalidValue(format!(
+                "a statement with {} parameters: {} takes at most {} in one statement (long IN \
+                 lists of plain values are bound as one; split the rest)",
+                params.len(),
+                dialect.name(),
+                dialect.param_limit()
+            )));
+        }
+        for v in params {
+            match v {
+                Value::F64(x) => dialect.check_float(*x)?,
+                Value::F32(x) => dialect.check_float(f64::from(*x))?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Forgets the prepared statements made before this engine last changed the schema.
     fn catch_up_with_schema(&mut self) {
         let epoch = self.shared.schema_epoch.load(Ordering::Acquire);
@@ -163,12 +171,16 @@ impl Connection {
     pub fn execute_each(&mut self, sql: &str, params: &[Value], width: usize) -> Result<Vec<u64>> {
         let observed = self.shared.has_listeners()
             || self.shared.echo.load(Ordering::Relaxed)
+            || self.shared.slow_micros.load(Ordering::Relaxed) > 0
             || !self.session_logs.is_empty();
         if observed {
             return params
                 .chunks(width.max(1))
                 .map(|row| self.execute(sql, row))
                 .collect();
+        }
+        for row in params.chunks(width.max(1)) {
+            self.check_params(row)?;
         }
         self.catch_up_with_schema();
         let result = self.backend.backend.execute_each(sql, params, width);
