@@ -216,12 +216,7 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
 
     /// The type name of a column.
     fn column_type(&self, ty: &ColumnType) -> String {
-        match ty {
-            ColumnType::Enum { values, .. } => {
-                format!("VARCHAR({})", ColumnType::enum_width(values))
-            }
-            other => other.to_string(),
-        }
+        portable_column_type(ty)
     }
 
     /// The statement that creates the type `ty` needs before a table can use it (a native enum),
@@ -480,6 +475,15 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
             .chain(std::iter::once(self.create_table(table, inline_fk)))
             .chain(table.indexes.iter().map(|i| self.create_index_on(table, i)))
             .collect()
+    }
+}
+
+/// A column type as every dialect spells it unless it says otherwise: the type's own display, an
+/// enum as the `VARCHAR` it is stored in where there is no native one.
+pub fn portable_column_type(ty: &ColumnType) -> String {
+    match ty {
+        ColumnType::Enum { values, .. } => format!("VARCHAR({})", ColumnType::enum_width(values)),
+        other => other.to_string(),
     }
 }
 

@@ -6,7 +6,7 @@ pub(crate) mod mysql;
 mod postgres;
 mod sqlite;
 
-pub use self::common::{dialect_for, BoundList, Dialect, DialectKind};
+pub use self::common::{dialect_for, portable_column_type, BoundList, Dialect, DialectKind};
 pub(crate) use self::common::{dollar_to_question, rewrite_dollar_params};
 pub use self::mysql::MySql;
 pub use self::postgres::Postgres;

@@ -177,10 +177,7 @@ impl Dialect for MySql {
             ColumnType::Timestamp | ColumnType::TimestampTz => "DATETIME(6)".to_owned(),
             ColumnType::Time => "TIME(6)".to_owned(),
             ColumnType::Uuid => "CHAR(36)".to_owned(),
-            ColumnType::Enum { values, .. } => {
-                format!("VARCHAR({})", ColumnType::enum_width(values))
-            }
-            other => other.to_string(),
+            other => super::portable_column_type(other),
         }
     }
 

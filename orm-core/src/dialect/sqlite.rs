@@ -68,10 +68,7 @@ impl Dialect for Sqlite {
             // schema is reflected (both get NUMERIC affinity, which leaves the text as written).
             ColumnType::TimestampTz => "TIMESTAMPTZ".to_owned(),
             ColumnType::Timestamp => "DATETIME".to_owned(),
-            ColumnType::Enum { values, .. } => {
-                format!("VARCHAR({})", ColumnType::enum_width(values))
-            }
-            other => other.to_string(),
+            other => super::portable_column_type(other),
         }
     }
 
