@@ -251,24 +251,15 @@ impl UpdateBatch<'_> {
                 }
             }
             BatchForm::JoinDerived => {
-                w.push("UPDATE ").ident(&table.name).push(" JOIN (");
-                for r in 0..self.rows {
-                    w.push(if r == 0 {
-                        "SELECT "
-                    } else {
-                        " UNION ALL SELECT "
-                    });
-                    for (n, name) in name_refs.iter().enumerate() {
-                        if n > 0 {
-                            w.push(", ");
-                        }
-                        w.param(Value::Null);
-                        if r == 0 {
-                            w.push(" AS ").ident(name);
-                        }
-                    }
-                }
-                w.push(") AS ").ident("v").push(" ON ");
+                // The derived table the upsert's lookup writes too, with placeholders only.
+                let shape = vec![Value::Null; self.rows * name_refs.len()];
+                w.push("UPDATE ")
+                    .ident(&table.name)
+                    .push(" JOIN (")
+                    .union_rows(&name_refs, &shape)
+                    .push(") AS ")
+                    .ident("v")
+                    .push(" ON ");
                 for (n, &i) in self.by.iter().enumerate() {
                     if n > 0 {
                         w.push(" AND ");
