@@ -56,6 +56,7 @@
 //!   writes, upserts and raw SQL: [`query`]; the usual imports are in [`prelude`].
 //! - Schema metadata shared with `orm-migrate` ([`schema`]), SQL dialects ([`dialect`]), the raw
 //!   backends ([`backend`]), and the one error type ([`error`]).
+//! - Async servers (features `tokio`, `axum`): `Engine::run` and the `Db` extractor in `runtime`.
 #![forbid(unsafe_code)]
 // Built without any driver (the compile-fail suite checks the derive and the query builder that
 // way), the helpers the drivers share have no user.
@@ -76,6 +77,8 @@ pub mod model;
 pub mod object;
 pub mod query;
 pub mod relation;
+#[cfg(feature = "tokio")]
+pub mod runtime;
 pub mod schema;
 pub mod session;
 pub mod value;

@@ -1,7 +1,7 @@
 //! The [`Engine`] and its [`EngineBuilder`]: the pool, the dialect, echo and statement listeners.
 
 use super::event::Listener;
-use super::pool::Manager;
+use super::pool::{CountEvents, Counters, Manager, PoolStatus};
 use super::{Connection, ListenerId, RecordedStatement, StatementEvent, StatementLog};
 use crate::backend::Backend;
 use crate::dialect::Dialect;
@@ -35,6 +35,8 @@ pub struct Engine {
 
 pub(crate) struct Shared {
     pub(super) pool: r2d2::Pool<Manager>,
+    pub(super) pool_counters: Arc<Counters>,
+    pub(super) max_connections: u32,
     pub(super) dialect: &'static dyn Dialect,
     /// Whether the flush reads generated keys with `RETURNING` (the dialect has it and the builder
     /// did not switch it off).
@@ -167,6 +169,7 @@ pub struct EngineBuilder {
     search_path: Option<String>,
     implicit_returning: bool,
     mysql_dialect: Option<&'static crate::dialect::MySql>,
+    sqlite_wal: bool,
 }
 
 impl EngineBuilder {
@@ -217,6 +220,14 @@ impl EngineBuilder {
         self
     }
 
+    /// SQLite files only: write-ahead logging (on by default), so that readers do not wait for a
+    /// writer nor a writer for readers. The mode is kept in the database file; switching it off
+    /// here leaves a file that is already in WAL mode as it is.
+    pub fn sqlite_wal(mut self, on: bool) -> Self {
+        self.sqlite_wal = on;
+        self
+    }
+
     /// Connects: parses the URL, opens a first connection to report an unreachable server or a missing
     /// directory at once, and sets up the pool.
     ///
@@ -230,10 +241,12 @@ impl EngineBuilder {
             target,
             search_path: self.search_path,
             mysql_dialect: self.mysql_dialect,
+            sqlite_wal: self.sqlite_wal,
         };
         let first = manager.open()?;
         let dialect = first.dialect();
         let keeper = manager.target.is_shared_memory().then_some(first);
+        let pool_counters = Arc::new(Counters::default());
         let pool = r2d2::Pool::builder()
             .max_size(self.max_connections)
             .min_idle(Some(0))
@@ -242,10 +255,13 @@ impl EngineBuilder {
             .test_on_check_out(false)
             .connection_timeout(self.connect_timeout)
             .thread_pool(shared_thread_pool())
+            .event_handler(Box::new(CountEvents(pool_counters.clone())))
             .build_unchecked(manager);
         Ok(Engine {
             shared: Arc::new(Shared {
                 pool,
+                pool_counters,
+                max_connections: self.max_connections,
                 dialect,
                 returning: self.implicit_returning && dialect.supports_returning(),
                 url: super::url::redact(&self.url),
@@ -309,6 +325,7 @@ impl Engine {
             search_path: None,
             implicit_returning: true,
             mysql_dialect: None,
+            sqlite_wal: true,
         }
     }
 
@@ -365,6 +382,22 @@ impl Engine {
             .unwrap_or_else(|p| p.into_inner())
             .insert(key, sql.clone());
         sql
+    }
+
+    /// How the connection pool stands: open and idle connections, checkouts and how long they
+    /// waited for a connection, checkouts that timed out.
+    pub fn pool_status(&self) -> PoolStatus {
+        let state = self.shared.pool.state();
+        let (checkouts, total_wait, max_wait, timeouts) = self.shared.pool_counters.snapshot();
+        PoolStatus {
+            max_connections: self.shared.max_connections,
+            connections: state.connections,
+            idle: state.idle_connections,
+            checkouts,
+            total_wait,
+            max_wait,
+            timeouts,
+        }
     }
 
     /// Turns statement logging on or off.

@@ -12,6 +12,7 @@ pub use connection::Connection;
 pub use engine_handle::{Engine, EngineBuilder, DEFAULT_URL};
 pub(crate) use event::LogSink;
 pub use event::{ListenerId, RecordedStatement, StatementEvent, StatementLog};
+pub use pool::PoolStatus;
 pub use url::dialect_of;
 
 use engine_handle::Shared;

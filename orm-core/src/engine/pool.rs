@@ -9,6 +9,9 @@ use crate::backend::postgres::PostgresBackend;
 use crate::backend::sqlite::SqliteBackend;
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Opens connections to one target.
 #[derive(Debug)]
@@ -19,6 +22,9 @@ pub(crate) struct Manager {
     /// The MySQL dialect the builder asked for, over the one the server's version suggests.
     #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     pub(crate) mysql_dialect: Option<&'static crate::dialect::MySql>,
+    /// SQLite files only: write-ahead logging (readers and one writer at once).
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    pub(crate) sqlite_wal: bool,
 }
 
 impl Manager {
@@ -31,7 +37,7 @@ impl Manager {
             #[cfg(feature = "sqlite")]
             Target::SqliteMemory(name) => Box::new(SqliteBackend::open_memory(name)?),
             #[cfg(feature = "sqlite")]
-            Target::SqliteFile(path) => Box::new(SqliteBackend::open_file(path)?),
+            Target::SqliteFile(path) => Box::new(SqliteBackend::open_file(path, self.sqlite_wal)?),
             #[cfg(feature = "postgres")]
             Target::Postgres(config) => Box::new(PostgresBackend::connect(
                 config,
@@ -77,4 +83,62 @@ impl r2d2::ManageConnection for Manager {
     fn has_broken(&self, conn: &mut Self::Connection) -> bool {
         conn.backend.is_broken()
     }
+}
+
+/// Counts the pool's checkouts and how long they waited, from r2d2's events.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    checkouts: AtomicU64,
+    wait_micros: AtomicU64,
+    max_wait_micros: AtomicU64,
+    timeouts: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn snapshot(&self) -> (u64, Duration, Duration, u64) {
+        (
+            self.checkouts.load(Ordering::Relaxed),
+            Duration::from_micros(self.wait_micros.load(Ordering::Relaxed)),
+            Duration::from_micros(self.max_wait_micros.load(Ordering::Relaxed)),
+            self.timeouts.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Feeds [`Counters`].
+#[derive(Debug)]
+pub(crate) struct CountEvents(pub(crate) Arc<Counters>);
+
+impl r2d2::HandleEvent for CountEvents {
+    fn handle_checkout(&self, event: r2d2::event::CheckoutEvent) {
+        let micros = u64::try_from(event.duration().as_micros()).unwrap_or(u64::MAX);
+        let c = &self.0;
+        c.checkouts.fetch_add(1, Ordering::Relaxed);
+        c.wait_micros.fetch_add(micros, Ordering::Relaxed);
+        c.max_wait_micros.fetch_max(micros, Ordering::Relaxed);
+    }
+
+    fn handle_timeout(&self, _event: r2d2::event::TimeoutEvent) {
+        self.0.timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// How an engine's pool stands ([`crate::Engine::pool_status`]), SQLAlchemy's `pool.status()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolStatus {
+    /// The most connections the pool opens.
+    pub max_connections: u32,
+    /// Connections open now, in use or idle.
+    pub connections: u32,
+    /// Of those, idle in the pool.
+    pub idle: u32,
+    /// Connections taken from the pool since the engine was built.
+    pub checkouts: u64,
+    /// The time all checkouts spent waiting for a connection (to be returned or opened).
+    pub total_wait: Duration,
+    /// The longest any checkout waited.
+    pub max_wait: Duration,
+    /// Checkouts that gave up after the connect timeout.
+    pub timeouts: u64,
 }

@@ -18,12 +18,53 @@ const STATEMENT_CACHE: usize = 512;
 
 /// One PostgreSQL connection with its prepared statements.
 pub(crate) struct PostgresBackend {
-    client: Client,
+    client: OwnedClient,
     /// Prepared statements and their column names, by text.
     statements: HashMap<String, (Statement, Arc<[String]>)>,
     /// Set once the connection was seen to be lost, so the pool discards it even before the client
     /// notices.
     broken: bool,
+}
+
+/// The driver's client, closed off any async runtime's thread.
+///
+/// `postgres::Client` closes its connection by blocking on a runtime of its own, which tokio refuses
+/// (with a panic) on a thread that drives an async runtime. An engine whose last clone goes away in
+/// async code (at the end of `#[tokio::main] async fn main`, with a server's state) drops its
+/// connections there, so on such a thread the client is handed to a short-lived thread to close.
+struct OwnedClient(Option<Client>);
+
+impl std::ops::Deref for OwnedClient {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        self.0
+            .as_ref()
+            .expect("the client is taken only when dropped")
+    }
+}
+
+impl std::ops::DerefMut for OwnedClient {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.0
+            .as_mut()
+            .expect("the client is taken only when dropped")
+    }
+}
+
+impl Drop for OwnedClient {
+    fn drop(&mut self) {
+        let Some(client) = self.0.take() else { return };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let closing = std::thread::Builder::new()
+                .name("orm-pg-close".into())
+                .spawn(move || drop(client));
+            // Spawning fails only when the process is out of threads.
+            if let Err(e) = closing {
+                tracing::warn!(error = %e, "cannot start a thread to close a PostgreSQL connection");
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for PostgresBackend {
@@ -44,7 +85,7 @@ impl PostgresBackend {
             client.batch_execute(&sql).map_err(map_error)?;
         }
         Ok(PostgresBackend {
-            client,
+            client: OwnedClient(Some(client)),
             statements: HashMap::new(),
             broken: false,
         })

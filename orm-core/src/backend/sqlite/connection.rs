@@ -27,8 +27,11 @@ impl std::fmt::Debug for SqliteBackend {
 }
 
 impl SqliteBackend {
-    /// Opens a database file, creating it when missing (its directory must exist).
-    pub(crate) fn open_file(path: &Path) -> Result<Self> {
+    /// Opens a database file, creating it when missing (its directory must exist), in write-ahead
+    /// logging mode when `wal` says so: readers then no longer wait for a writer, nor a writer for
+    /// readers, which is what a server with a pool of connections needs. The mode is stored in the
+    /// file; a file system that cannot share memory between processes keeps the rollback journal.
+    pub(crate) fn open_file(path: &Path, wal: bool) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             if !dir.is_dir() {
                 return Err(Error::Connect {
@@ -44,7 +47,17 @@ impl SqliteBackend {
             message: format!("cannot open `{}`: {e}", path.display()),
             source: Some(Box::new(e)),
         })?;
-        Self::configure(conn)
+        let backend = Self::configure(conn)?;
+        if wal {
+            // Answers with the mode now in effect; a file that cannot switch stays as it was.
+            backend
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |row| {
+                    row.get::<_, String>(0)
+                })
+                .map_err(map_error)?;
+        }
+        Ok(backend)
     }
 
     /// Opens (or joins) the named in-memory database. The `memdb` VFS shares a database whose name
