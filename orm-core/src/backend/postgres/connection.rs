@@ -75,20 +75,70 @@ impl std::fmt::Debug for PostgresBackend {
 
 impl PostgresBackend {
     /// Connects with a parsed configuration; `search_path`, when given, is set on the new session.
+    /// On a thread of an async runtime (`Engine::connect` in `async fn main`) the driver's blocking
+    /// connect, which tokio refuses there, runs on a thread of its own.
     pub(crate) fn connect(config: &postgres::Config, search_path: Option<&str>) -> Result<Self> {
-        let mut client = config.connect(NoTls).map_err(|e| Error::Connect {
-            message: e.to_string(),
-            source: Some(Box::new(e)),
-        })?;
-        if let Some(schema) = search_path {
-            let sql = format!("SET search_path TO {}", Postgres.quoted(schema));
-            client.batch_execute(&sql).map_err(map_error)?;
-        }
+        let open = || -> Result<Client> {
+            let mut client = config.connect(NoTls).map_err(|e| Error::Connect {
+                message: e.to_string(),
+                source: Some(Box::new(e)),
+            })?;
+            if let Some(schema) = search_path {
+                let sql = format!("SET search_path TO {}", Postgres.quoted(schema));
+                client.batch_execute(&sql).map_err(map_error)?;
+            }
+            Ok(client)
+        };
+        let client = if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|s| {
+                std::thread::Builder::new()
+                    .name("orm-pg-connect".into())
+                    .spawn_scoped(s, open)
+                    .map_err(|e| Error::Connect {
+                        message: format!("cannot start a thread to connect: {e}"),
+                        source: Some(Box::new(e)),
+                    })?
+                    .join()
+                    .unwrap_or_else(|_| {
+                        Err(Error::Connect {
+                            message: "the PostgreSQL driver panicked while connecting".into(),
+                            source: None,
+                        })
+                    })
+            })?
+        } else {
+            open()?
+        };
         Ok(PostgresBackend {
             client: OwnedClient(Some(client)),
             statements: HashMap::new(),
             broken: false,
         })
+    }
+
+    /// Runs a driver call. `postgres` blocks on a runtime of its own, which tokio refuses on a thread
+    /// that drives an async runtime. Database work belongs on the blocking pool (`Engine::run`); a
+    /// call made on a worker of a multi-threaded runtime anyway blocks that worker as the other
+    /// backends do (tokio moves the worker's other tasks away meanwhile), and on a current-thread
+    /// runtime, where nothing can take over, it is an error instead of tokio's panic.
+    fn blocking<T>(&mut self, op: impl FnOnce(&mut Client) -> T) -> Result<T> {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        let client = &mut *self.client;
+        match Handle::try_current() {
+            Err(_) => Ok(op(client)),
+            Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+                Ok(tokio::task::block_in_place(|| op(client)))
+            }
+            Ok(_) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| op(client))).map_err(
+                |_| {
+                    self.broken = true;
+                    Error::config(
+                        "a PostgreSQL statement cannot run on the thread of a current-thread tokio \
+                         runtime: run database work with Engine::run (or spawn_blocking)",
+                    )
+                },
+            ),
+        }
     }
 
     /// Maps a driver error, remembering a lost connection.
@@ -104,7 +154,9 @@ impl PostgresBackend {
         if let Some(cached) = self.statements.get(sql) {
             return Ok(cached.clone());
         }
-        let stmt = self.client.prepare(sql).map_err(|e| self.fail(e))?;
+        let stmt = self
+            .blocking(|c| c.prepare(sql))?
+            .map_err(|e| self.fail(e))?;
         let columns: Arc<[String]> = column_names(&stmt).into();
         if self.statements.len() >= STATEMENT_CACHE {
             self.statements.clear();
@@ -192,7 +244,7 @@ impl Backend for PostgresBackend {
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let (stmt, _) = self.prepare(sql)?;
-        let result = self.client.execute(&stmt, &bind(params));
+        let result = self.blocking(|c| c.execute(&stmt, &bind(params)))?;
         result.map_err(|e| self.fail(e))
     }
 
@@ -202,7 +254,7 @@ impl Backend for PostgresBackend {
 
     fn query_rows(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
         let (stmt, _) = self.prepare(sql)?;
-        let result = self.client.query(&stmt, &bind(params));
+        let result = self.blocking(|c| c.query(&stmt, &bind(params)))?;
         let rows = result.map_err(|e| self.fail(e))?;
         for row in &rows {
             if !f(&PgRow(row))? {
@@ -214,15 +266,15 @@ impl Backend for PostgresBackend {
 
     fn stream_rows(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
         let (stmt, _) = self.prepare(sql)?;
-        let result: Result<()> = (|| {
-            let mut rows = self.client.query_raw(&stmt, params).map_err(map_error)?;
+        let result: Result<()> = self.blocking(|c| {
+            let mut rows = c.query_raw(&stmt, params).map_err(map_error)?;
             while let Some(row) = rows.next().map_err(map_error)? {
                 if !f(&PgRow(&row))? {
                     break;
                 }
             }
             Ok(())
-        })();
+        })?;
         if let Err(e) = &result {
             self.broken |= e.is_connection_lost();
         }
@@ -230,7 +282,7 @@ impl Backend for PostgresBackend {
     }
 
     fn batch_execute(&mut self, sql: &str) -> Result<()> {
-        let result = self.client.batch_execute(sql);
+        let result = self.blocking(|c| c.batch_execute(sql))?;
         result.map_err(|e| self.fail(e))
     }
 
