@@ -1,6 +1,6 @@
 //! The routes, the pages and the forms.
 //!
-//! Every handler does its database work in one closure handed to [`Db::run`]: a fresh session on
+//! Every handler does its database work in one closure handed to [`Engine::run`](orm_core::Engine::run): a fresh session on
 //! tokio's blocking pool, committed when the closure returns `Ok` and rolled back when it returns
 //! `Err`. The closure returns plain view values; no session or object handle crosses an `.await`.
 
