@@ -27,7 +27,8 @@
 //!     .run(|session| {
 //!         let note = session.add(Note::new("hello"));
 //!         session.flush()?;
-//!         Ok::<_, Error>(note.read().id)
+//!         let id = note.read().id;
+//!         Ok::<_, Error>(id)
 //!     })
 //!     .await?;
 //!
