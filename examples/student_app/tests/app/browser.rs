@@ -8,16 +8,14 @@
 //! and `CHROME` name other binaries). Without them the test says it is skipped, except under CI,
 //! where that is a failure.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::AppDb;
 use fantoccini::{Client, ClientBuilder, Locator};
 use orm_core::prelude::*;
 use student_app::models::{Course, Enrollment, Student};
-use support::AppDb;
 
 /// `var`, else the first of `names` found on `PATH`.
 fn binary(var: &str, names: &[&str]) -> Option<PathBuf> {
@@ -194,7 +192,7 @@ async fn create_edit_duplicate_delete(db: &AppDb) {
         return;
     };
     let engine = db.engine.clone();
-    let addr = support::serve(engine.clone()).await;
+    let addr = crate::support::serve(engine.clone()).await;
     let base = format!("http://{addr}");
     let driver = Driver::start(&driver_bin);
     let client = browser(&driver, &chrome).await;

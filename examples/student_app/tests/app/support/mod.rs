@@ -1,8 +1,6 @@
 //! What the application's tests share: a fresh, migrated database per backend, the application served
 //! on `127.0.0.1:0`, and a small HTTP client.
 
-#![allow(dead_code)] // each test binary uses its own part
-
 use std::net::SocketAddr;
 
 use http_body_util::{BodyExt, Full};
@@ -22,6 +20,8 @@ pub struct AppDb {
     _keep: Keep,
 }
 
+/// What keeps the database alive; dropped with it.
+#[allow(dead_code)] // held, never read
 enum Keep {
     Dir(tempfile::TempDir),
     Postgres(tests::PgDb),
@@ -91,7 +91,7 @@ macro_rules! app_test {
             use super::*;
 
             fn run(backend: &str) {
-                let Some(db) = support::AppDb::of(backend, $options) else {
+                let Some(db) = $crate::support::AppDb::of(backend, $options) else {
                     return;
                 };
                 tokio::runtime::Builder::new_multi_thread()

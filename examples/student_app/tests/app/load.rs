@@ -14,8 +14,6 @@
 //! The figures (requests per second, p50/p99 latency, pool waits) are printed and written to
 //! `target/tmp/student_app/load_<backend>.txt`.
 
-mod support;
-
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -23,9 +21,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::{AppDb, Http};
 use orm_core::prelude::*;
 use student_app::models::Student;
-use support::{AppDb, Http};
 
 const CLIENTS: usize = 50;
 const REQUESTS: usize = 100;
@@ -219,7 +217,7 @@ fn load(backend: &str) {
 
     let runtime = marked_runtime();
     runtime.block_on(async {
-        let http = Http::new(support::serve(engine.clone()).await);
+        let http = Http::new(crate::support::serve(engine.clone()).await);
         let before = engine.pool_status();
         let started = Instant::now();
         let clients: Vec<_> = (0..CLIENTS)

@@ -1,11 +1,9 @@
 //! The application over HTTP on every backend: the pages, the forms and their errors, flash
 //! messages, pagination, and the statements a page costs. Every step is checked in the database.
 
-mod support;
-
+use crate::support::{cookie_pairs, AppDb, Http};
 use orm_core::prelude::*;
 use student_app::models::{Course, Enrollment, Student};
-use support::{cookie_pairs, AppDb, Http};
 
 /// The students with `email`, read from the database.
 async fn stored(engine: &Engine, email: &str) -> Vec<Student> {
@@ -60,7 +58,7 @@ async fn count_rows<M: Model>(engine: &Engine) -> u64 {
 
 async fn create_edit_delete(db: &AppDb) {
     let engine = db.engine.clone();
-    let http = Http::new(support::serve(engine.clone()).await);
+    let http = Http::new(crate::support::serve(engine.clone()).await);
     let biology = course_id(&engine, "Biology").await.to_string();
     let marine = course_id(&engine, "Marine Biology").await.to_string();
 
@@ -288,6 +286,27 @@ async fn create_edit_delete(db: &AppDb) {
         6,
         "the catalogue stays"
     );
+
+    // What a user types is shown as text, never as markup.
+    let hostile = "<script>alert('x')</script>";
+    let eve = http
+        .post(
+            "/create/",
+            &[
+                ("firstname", hostile),
+                ("lastname", "O'Brien & \"Co\""),
+                ("email", "eve@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(eve.status, 303);
+    assert_eq!(
+        stored(&engine, "eve@example.com").await[0].firstname,
+        hostile
+    );
+    let index = http.get("/").await;
+    assert!(!index.body.contains("<script>alert"), "{}", index.body);
+    assert!(index.body.contains("&#60;script&#62;") || index.body.contains("&lt;script&gt;"));
 }
 
 app_test!(crud, create_edit_delete);
@@ -323,7 +342,7 @@ async fn pages_and_statements(db: &AppDb) {
         })
         .await
         .expect("add the students");
-    let http = Http::new(support::serve(engine.clone()).await);
+    let http = Http::new(crate::support::serve(engine.clone()).await);
 
     let log = engine.record_statements();
     let first = http.get("/").await;

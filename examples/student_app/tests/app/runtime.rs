@@ -2,13 +2,11 @@
 //! commit reported, work that finishes when its future is dropped, a clear error outside tokio, and
 //! engines made and dropped in async code.
 
-mod support;
-
 use std::sync::{Arc, Barrier};
 
+use crate::support::AppDb;
 use orm_core::prelude::*;
 use student_app::models::Student;
-use support::AppDb;
 
 #[derive(Debug, PartialEq)]
 enum AppError {
