@@ -163,6 +163,15 @@ pub trait Backend: Send {
     /// True when the connection is known to be unusable (the pool then discards it).
     fn is_broken(&self) -> bool;
 
+    /// A round trip that proves the connection alive (`SELECT 1`), unseen by statement events.
+    ///
+    /// # Errors
+    ///
+    /// The connection is dead or the server does not answer.
+    fn ping(&mut self) -> Result<()> {
+        self.batch_execute("SELECT 1")
+    }
+
     /// Marks the connection unusable: the pool closes it instead of handing it out again (a
     /// connection whose session settings could not be restored).
     fn mark_broken(&mut self);

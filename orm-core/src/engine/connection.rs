@@ -21,6 +21,9 @@ pub struct Connection {
     /// PostgreSQL: a statement failed inside the transaction, which the server has therefore
     /// aborted; only a rollback (to a savepoint) can follow.
     aborted: bool,
+    /// Nothing was sent on this checkout yet: a connection found dead on its first statement is
+    /// replaced and the statement sent again.
+    fresh: bool,
     /// The statement logs of the session holding this connection.
     pub(crate) session_logs: Vec<LogSink>,
 }
@@ -40,6 +43,7 @@ impl Connection {
             shared,
             in_transaction: false,
             aborted: false,
+            fresh: true,
             session_logs: Vec::new(),
         }
     }
@@ -64,6 +68,19 @@ impl Connection {
         let listening = self.shared.has_listeners() || !self.session_logs.is_empty() || slow > 0;
         let started = listening.then(Instant::now);
         let mut result = f(&mut *self.backend.backend, sql, params);
+        if self.fresh {
+            self.fresh = false;
+            if !self.in_transaction && result.as_ref().is_err_and(Error::is_connection_lost) {
+                // Dead before anything was sent on this checkout (a server restart, an idle
+                // connection terminated): another connection, and the statement once more.
+                self.backend.backend.mark_broken();
+                if let Ok(replacement) = self.shared.checkout() {
+                    self.backend = replacement;
+                    self.catch_up_with_schema();
+                    result = f(&mut *self.backend.backend, sql, params);
+                }
+            }
+        }
         if result.as_ref().is_err_and(Error::is_stale_statement) {
             // Another connection or process changed a table under a prepared statement: prepare
             // it again and, outside a transaction, run it once more. (Inside one the failure
@@ -149,6 +166,9 @@ impl Connection {
     fn failed(&mut self, e: Error, sql: &str) -> Error {
         if self.in_transaction && self.dialect().failed_statement_aborts_transaction() {
             self.aborted = true;
+        }
+        if matches!(e, Error::ConnectionLost { .. } | Error::Database { .. }) {
+            self.backend.suspect = true;
         }
         self.shared.complete_error(e, sql)
     }
@@ -427,8 +447,9 @@ impl Drop for Connection {
     /// A connection goes back to the pool outside any transaction: whatever was left open is rolled
     /// back, so the next user never inherits it.
     fn drop(&mut self) {
-        if self.in_transaction {
-            let _ = self.backend.backend.batch_execute("ROLLBACK");
+        if self.in_transaction && self.backend.backend.batch_execute("ROLLBACK").is_err() {
+            self.backend.backend.mark_broken();
         }
+        self.backend.idle_since = Instant::now();
     }
 }

@@ -37,6 +37,8 @@ pub(crate) struct Shared {
     pub(super) pool: r2d2::Pool<Manager>,
     pub(super) pool_counters: Arc<Counters>,
     pub(super) max_connections: u32,
+    /// A connection idle for this long is checked before it is handed out.
+    pub(super) validate_after_idle: Duration,
     pub(super) dialect: &'static dyn Dialect,
     /// Whether the flush reads generated keys with `RETURNING` (the dialect has it and the builder
     /// did not switch it off).
@@ -59,6 +61,28 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// A connection from the pool, checked first when it idled past the threshold or failed
+    /// before; a dead one is discarded and another taken.
+    pub(super) fn checkout(&self) -> Result<r2d2::PooledConnection<Manager>> {
+        // Every idle connection may be dead (a server restart); one more attempt opens a new one.
+        for _ in 0..=self.max_connections {
+            let mut conn = self.pool.get().map_err(|e| Error::Pool(e.to_string()))?;
+            let check = conn.suspect || conn.idle_since.elapsed() >= self.validate_after_idle;
+            if !check {
+                return Ok(conn);
+            }
+            if conn.backend.is_broken() || conn.backend.ping().is_err() {
+                conn.backend.mark_broken();
+                continue;
+            }
+            conn.suspect = false;
+            return Ok(conn);
+        }
+        Err(Error::Pool(
+            "every pooled connection was dead, and so was a new one".to_owned(),
+        ))
+    }
+
     pub(super) fn has_listeners(&self) -> bool {
         self.listening.load(Ordering::Relaxed)
     }
@@ -166,6 +190,8 @@ pub struct EngineBuilder {
     echo: bool,
     max_connections: u32,
     connect_timeout: Duration,
+    checkout_timeout: Duration,
+    validate_after_idle: Duration,
     search_path: Option<String>,
     implicit_returning: bool,
     mysql_dialect: Option<&'static crate::dialect::MySql>,
@@ -186,9 +212,28 @@ impl EngineBuilder {
         self
     }
 
-    /// How long to wait for a free connection or a server (10 s by default).
+    /// The most a new connection to a server may take, TCP, TLS and authentication together (10 s
+    /// by default). A server that accepts the connection and then does not answer is given up on
+    /// after this long, and a slow or unreachable server never holds up another engine.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long [`Engine::connection`] (and so a session's first statement) waits for a free
+    /// connection when every one is in use, before [`Error::Pool`] (30 s by default, as
+    /// SQLAlchemy's `pool_timeout`).
+    pub fn checkout_timeout(mut self, timeout: Duration) -> Self {
+        self.checkout_timeout = timeout;
+        self
+    }
+
+    /// A pooled connection idle for at least this long is checked with a ping before it is handed
+    /// out, and replaced when it is dead (1 s by default; a connection that failed is always
+    /// checked). Connections in steady use are never pinged: a dead one met on the first statement
+    /// of a checkout is replaced and the statement sent again, since nothing had happened on it.
+    pub fn validate_after_idle(mut self, idle: Duration) -> Self {
+        self.validate_after_idle = idle;
         self
     }
 
@@ -237,11 +282,29 @@ impl EngineBuilder {
     /// cannot be reached or opened.
     pub fn build(self) -> Result<Engine> {
         let target = super::url::parse(&self.url)?;
+        let timeout = |name: &str, d: Duration| {
+            if d < Duration::from_millis(1) || d > MAX_TIMEOUT {
+                Err(Error::config(format!(
+                    "{name} must be between 1 ms and 24 h, not {d:?}"
+                )))
+            } else {
+                Ok(d)
+            }
+        };
+        let connect_timeout = timeout("connect_timeout", self.connect_timeout)?;
+        let checkout_timeout = timeout("checkout_timeout", self.checkout_timeout)?;
+        if self.validate_after_idle > MAX_TIMEOUT {
+            return Err(Error::config(format!(
+                "validate_after_idle must be at most 24 h, not {:?}",
+                self.validate_after_idle
+            )));
+        }
         let manager = Manager {
             target,
             search_path: self.search_path,
             mysql_dialect: self.mysql_dialect,
             sqlite_wal: self.sqlite_wal,
+            connect_timeout,
         };
         let first = manager.open()?;
         let dialect = first.dialect();
@@ -253,8 +316,8 @@ impl EngineBuilder {
             // Broken connections are detected by the driver and discarded on return; a ping per
             // checkout would cost a round trip per session.
             .test_on_check_out(false)
-            .connection_timeout(self.connect_timeout)
-            .thread_pool(shared_thread_pool())
+            .connection_timeout(checkout_timeout)
+            .thread_pool(connector_threads())
             .event_handler(Box::new(CountEvents(pool_counters.clone())))
             .build_unchecked(manager);
         Ok(Engine {
@@ -262,6 +325,7 @@ impl EngineBuilder {
                 pool,
                 pool_counters,
                 max_connections: self.max_connections,
+                validate_after_idle: self.validate_after_idle,
                 dialect,
                 returning: self.implicit_returning && dialect.supports_returning(),
                 url: super::url::redact(&self.url),
@@ -279,18 +343,18 @@ impl EngineBuilder {
     }
 }
 
-/// r2d2 runs a few housekeeping threads per pool; one small set serves every engine of the process.
-fn shared_thread_pool() -> Arc<scheduled_thread_pool::ScheduledThreadPool> {
-    static POOL: OnceLock<Arc<scheduled_thread_pool::ScheduledThreadPool>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        Arc::new(
-            scheduled_thread_pool::ScheduledThreadPool::builder()
-                .num_threads(1)
-                .thread_name_pattern("orm-pool-{}")
-                .build(),
-        )
-    })
-    .clone()
+/// The longest timeout the builder accepts.
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The threads on which r2d2 opens an engine's connections: two per engine, so that a server that
+/// is slow to answer holds up only the engine that connects to it. They end with the engine.
+fn connector_threads() -> Arc<scheduled_thread_pool::ScheduledThreadPool> {
+    Arc::new(
+        scheduled_thread_pool::ScheduledThreadPool::builder()
+            .num_threads(2)
+            .thread_name_pattern("orm-pool-{}")
+            .build(),
+    )
 }
 
 impl Engine {
@@ -322,6 +386,8 @@ impl Engine {
             echo: false,
             max_connections: 10,
             connect_timeout: Duration::from_secs(10),
+            checkout_timeout: Duration::from_secs(30),
+            validate_after_idle: Duration::from_secs(1),
             search_path: None,
             implicit_returning: true,
             mysql_dialect: None,
@@ -350,12 +416,7 @@ impl Engine {
     ///
     /// [`Error::Pool`] when none is free within the connect timeout or the server cannot be reached.
     pub fn connection(&self) -> Result<Connection> {
-        let conn = self
-            .shared
-            .pool
-            .get()
-            .map_err(|e| Error::Pool(e.to_string()))?;
-        Ok(Connection::new(conn, self.shared.clone()))
+        Ok(Connection::new(self.shared.checkout()?, self.shared.clone()))
     }
 
     /// The statement cached under `(model, purpose)`, built by `build` the first time.

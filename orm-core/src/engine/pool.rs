@@ -11,7 +11,7 @@ use crate::backend::Backend;
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Opens connections to one target.
 #[derive(Debug)]
@@ -25,6 +25,9 @@ pub(crate) struct Manager {
     /// SQLite files only: write-ahead logging (readers and one writer at once).
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub(crate) sqlite_wal: bool,
+    /// The most a server connection may take to open, TCP, TLS and authentication together.
+    #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
+    pub(crate) connect_timeout: Duration,
 }
 
 impl Manager {
@@ -39,15 +42,92 @@ impl Manager {
             #[cfg(feature = "sqlite")]
             Target::SqliteFile(path) => Box::new(SqliteBackend::open_file(path, self.sqlite_wal)?),
             #[cfg(feature = "postgres")]
-            Target::Postgres(config) => Box::new(PostgresBackend::connect(
-                config,
-                self.search_path.as_deref(),
-            )?),
+            Target::Postgres(config) => {
+                let mut config = (**config).clone();
+                // Bounds each TCP connect, so that the connecting thread also ends when the whole
+                // connect timed out on an unreachable address.
+                config.connect_timeout(self.connect_timeout);
+                let search_path = self.search_path.clone();
+                let place = format!("PostgreSQL at {}", postgres_place(&config));
+                within(self.connect_timeout, &place, move || {
+                    PostgresBackend::connect(&config, search_path.as_deref())
+                        .map(|b| Box::new(b) as Box<dyn Backend>)
+                })?
+            }
             #[cfg(feature = "mysql")]
-            Target::MySql(opts, _) => Box::new(MySqlBackend::connect(opts, self.mysql_dialect)?),
+            Target::MySql(opts, _) => {
+                let opts = (**opts).clone();
+                let dialect = self.mysql_dialect;
+                let place = format!(
+                    "MySQL at {}:{}",
+                    opts.get_ip_or_hostname(),
+                    opts.get_tcp_port()
+                );
+                within(self.connect_timeout, &place, move || {
+                    MySqlBackend::connect(&opts, dialect).map(|b| Box::new(b) as Box<dyn Backend>)
+                })?
+            }
             #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
             Target::None => return Err(Error::config("orm-core was built without a driver")),
         })
+    }
+}
+
+/// `host:port` of a PostgreSQL configuration (the first of each), for messages.
+#[cfg(feature = "postgres")]
+fn postgres_place(config: &postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        #[cfg(unix)]
+        Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!("{host}:{port}")
+}
+
+/// Runs a driver's connect on a thread of its own and waits at most `timeout` for it: the drivers'
+/// own timeouts bound the TCP connect only, and a server that accepts the connection and then says
+/// nothing would hold the caller for ever. A connect that gives up leaves its thread to end with
+/// the driver's attempt; a connection that arrives after all is closed there.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn within(
+    timeout: Duration,
+    place: &str,
+    open: impl FnOnce() -> Result<Box<dyn Backend>> + Send + 'static,
+) -> Result<Box<dyn Backend>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("orm-connect".into())
+        .spawn(move || {
+            let _ = tx.send(open());
+        })
+        .map_err(|e| Error::Connect {
+            message: format!("cannot connect to {place}: cannot start a thread: {e}"),
+            source: Some(Box::new(e)),
+        })?;
+    let prefix = |message: String| format!("cannot connect to {place}: {message}");
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(backend)) => Ok(backend),
+        Ok(Err(Error::Connect { message, source })) => Err(Error::Connect {
+            message: prefix(message),
+            source,
+        }),
+        Ok(Err(other)) => Err(Error::Connect {
+            message: prefix(other.to_string()),
+            source: Some(Box::new(other)),
+        }),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Error::Connect {
+            message: prefix(format!(
+                "no answer within the connect timeout ({:?})",
+                timeout
+            )),
+            source: None,
+        }),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Error::Connect {
+            message: prefix("the driver panicked while connecting".to_owned()),
+            source: None,
+        }),
     }
 }
 
@@ -55,6 +135,10 @@ impl Manager {
 pub(crate) struct Pooled {
     pub(crate) backend: Box<dyn Backend>,
     pub(crate) epoch: u64,
+    /// When it last went back to the pool.
+    pub(crate) idle_since: Instant,
+    /// A statement failed on it in a way that may mean it is dead: checked before its next use.
+    pub(crate) suspect: bool,
 }
 
 impl std::fmt::Debug for Pooled {
@@ -73,6 +157,8 @@ impl r2d2::ManageConnection for Manager {
         Ok(Pooled {
             backend: self.open()?,
             epoch: 0,
+            idle_since: Instant::now(),
+            suspect: false,
         })
     }
 

@@ -64,18 +64,60 @@ pub fn dialect_of(url: &str) -> Result<&'static dyn crate::Dialect> {
     parse(url).map(|t| t.dialect())
 }
 
-/// The URL with its password masked, for messages and logs.
+/// The URL with its password masked, for messages and logs: the password of `user:password@host`,
+/// and every `password=` value, in a query string (`?password=...`) or a libpq connection string
+/// (`host=... password=secret`, quoted or not).
 pub(crate) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_owned(),
-        },
+    let masked = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+            let (authority, tail) = rest.split_at(authority_end);
+            match authority.rsplit_once('@') {
+                Some((userinfo, host)) => match userinfo.split_once(':') {
+                    Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+                    None => url.to_owned(),
+                },
+                None => url.to_owned(),
+            }
+        }
         None => url.to_owned(),
+    };
+    mask_password_values(&masked)
+}
+
+/// Replaces the value of every `password=` (any case) with `***`.
+fn mask_password_values(text: &str) -> String {
+    const KEY: &str = "password=";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.to_ascii_lowercase().find(KEY) {
+        let (before, after) = rest.split_at(at + KEY.len());
+        out.push_str(before);
+        out.push_str("***");
+        let end = if let Some(quoted) = after.strip_prefix('\'') {
+            // libpq quoting: '...' with \' and \\ escapes.
+            let mut escaped = false;
+            let close = quoted.char_indices().find_map(|(i, c)| match c {
+                '\\' if !escaped => {
+                    escaped = true;
+                    None
+                }
+                '\'' if !escaped => Some(i),
+                _ => {
+                    escaped = false;
+                    None
+                }
+            });
+            close.map_or(after.len(), |i| i + 2)
+        } else {
+            after
+                .find(|c: char| c.is_whitespace() || c == '&')
+                .unwrap_or(after.len())
+        };
+        rest = &after[end..];
     }
+    out.push_str(rest);
+    out
 }
 
 fn invalid(url: &str, reason: impl Into<String>) -> Error {
@@ -104,6 +146,13 @@ pub(crate) fn parse(url: &str) -> Result<Target> {
         return parse_mysql(url, trimmed, rest);
     }
     let scheme = trimmed.split(':').next().unwrap_or(trimmed);
+    if scheme.contains(['=', ' ']) {
+        return Err(invalid(
+            url,
+            "this looks like a libpq `key=value` connection string; write it as a url: \
+             postgresql://user:password@host:port/database?sslmode=require",
+        ));
+    }
     Err(invalid(
         url,
         format!(
@@ -200,6 +249,24 @@ fn memory_name() -> String {
 #[cfg(all(test, feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_never_show() {
+        for (url, shown) in [
+            ("postgresql://u:secret@h:5432/db", "postgresql://u:***@h:5432/db"),
+            ("postgresql://u:p@ss:w@h/db", "postgresql://u:***@h/db"),
+            ("postgresql://u@h/db?password=secret&sslmode=require", "postgresql://u@h/db?password=***&sslmode=require"),
+            ("host=h user=u password=secret dbname=d", "host=h user=u password=*** dbname=d"),
+            ("host=h PASSWORD='se cr\\'et' dbname=d", "host=h PASSWORD=*** dbname=d"),
+            ("host=h password=", "host=h password=***"),
+            ("mysql://root@h/db", "mysql://root@h/db"),
+        ] {
+            assert_eq!(redact(url), shown, "{url}");
+            assert!(!redact(url).contains("secret") && !redact(url).contains("cr"), "{url}");
+        }
+        let err = parse("host=h user=u password=secret").unwrap_err().to_string();
+        assert!(!err.contains("secret"), "{err}");
+    }
 
     #[test]
     fn sqlite_forms() {

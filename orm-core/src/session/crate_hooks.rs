@@ -28,7 +28,12 @@ impl Session {
             return Err(Error::Pool("no connection".to_owned()));
         };
         let result = f(&mut conn, self);
-        self.conn = Some(conn);
+        // A connection that died outside a transaction is not kept: the next statement takes
+        // another. (Inside one, the commit or rollback that must follow deals with it.)
+        let dead = result.as_ref().is_err_and(Error::is_connection_lost);
+        if !(dead && !conn.in_transaction()) {
+            self.conn = Some(conn);
+        }
         result
     }
 

@@ -132,10 +132,18 @@ impl Session {
 
     pub(super) fn begin_if_needed(&mut self) -> Result<()> {
         let conn = self.connection()?;
-        if !conn.in_transaction() {
-            conn.begin()?;
+        if conn.in_transaction() {
+            return Ok(());
         }
-        Ok(())
+        match conn.begin() {
+            Err(e) if e.is_connection_lost() => {
+                // The connection the session read through died; no transaction was open on it, so
+                // nothing is lost with it: begin on another.
+                self.conn = None;
+                self.connection()?.begin()
+            }
+            other => other,
+        }
     }
 
     /// Adds a new object; it is inserted at the next flush. Returns the handle to read and write it.

@@ -80,7 +80,7 @@ impl PostgresBackend {
     pub(crate) fn connect(config: &postgres::Config, search_path: Option<&str>) -> Result<Self> {
         let open = || -> Result<Client> {
             let mut client = config.connect(NoTls).map_err(|e| Error::Connect {
-                message: e.to_string(),
+                message: super::error::connect_cause(&e),
                 source: Some(Box::new(e)),
             })?;
             if let Some(schema) = search_path {

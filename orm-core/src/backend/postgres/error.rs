@@ -100,3 +100,23 @@ mod tests {
         assert!(key_columns("Failing row contains (1).").is_empty());
     }
 }
+
+/// Why a connect failed, in full: the server's own message (a missing database, failed
+/// authentication), or the driver's words followed by each cause (the OS error of a refused or
+/// unreachable address). `postgres` alone says "db error" or "error connecting to server".
+pub(crate) fn connect_cause(err: &postgres::Error) -> String {
+    if let Some(db) = err.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
+    }
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
