@@ -303,3 +303,117 @@ pub fn fastest_of(runs: usize, mut f: impl FnMut() -> usize) -> std::time::Durat
         .min()
         .unwrap_or_default()
 }
+
+/// A TCP proxy in front of a server, for fault tests: it forwards until told to go silent (accept
+/// connections and never answer) or to cut every open connection.
+pub mod proxy {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// What the proxy does with new connections.
+    #[derive(Debug)]
+    pub struct Proxy {
+        addr: SocketAddr,
+        silent: Arc<AtomicBool>,
+        open: Arc<Mutex<Vec<TcpStream>>>,
+        stop: Arc<AtomicBool>,
+    }
+
+    impl Proxy {
+        /// A proxy on a free loopback port forwarding to `upstream` (`host:port`).
+        ///
+        /// # Panics
+        ///
+        /// When no loopback port can be bound.
+        pub fn start(upstream: &str) -> Proxy {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+            let addr = listener.local_addr().expect("its address");
+            let silent = Arc::new(AtomicBool::new(false));
+            let open: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+            let stop = Arc::new(AtomicBool::new(false));
+            let (s, o, st) = (silent.clone(), open.clone(), stop.clone());
+            let upstream = upstream.to_owned();
+            std::thread::spawn(move || {
+                for client in listener.incoming() {
+                    if st.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let Ok(client) = client else { continue };
+                    let keep = |stream: &TcpStream| {
+                        if let Ok(c) = stream.try_clone() {
+                            o.lock().unwrap_or_else(|p| p.into_inner()).push(c);
+                        }
+                    };
+                    keep(&client);
+                    if s.load(Ordering::Relaxed) {
+                        continue; // held open, never answered
+                    }
+                    let Ok(server) = TcpStream::connect(&upstream) else {
+                        let _ = client.shutdown(Shutdown::Both);
+                        continue;
+                    };
+                    keep(&server);
+                    pipe(&client, &server);
+                    pipe(&server, &client);
+                }
+            });
+            Proxy {
+                addr,
+                silent,
+                open,
+                stop,
+            }
+        }
+
+        /// `host:port` of the proxy.
+        pub fn addr(&self) -> SocketAddr {
+            self.addr
+        }
+
+        /// New connections are accepted and never answered (or forwarded again with `false`).
+        pub fn set_silent(&self, silent: bool) {
+            self.silent.store(silent, Ordering::Relaxed);
+        }
+
+        /// Cuts every connection made through the proxy so far, both ways.
+        pub fn cut_all(&self) {
+            let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+            for s in open.drain(..) {
+                let _ = s.shutdown(Shutdown::Both);
+            }
+        }
+    }
+
+    impl Drop for Proxy {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::Relaxed);
+            self.cut_all();
+            // Wakes the accept loop so that it sees the stop.
+            let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+        }
+    }
+
+    fn pipe(from: &TcpStream, to: &TcpStream) {
+        let (Ok(mut from), Ok(mut to)) = (from.try_clone(), to.try_clone()) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 16 * 1024];
+            loop {
+                match from.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            let _ = to.shutdown(Shutdown::Both);
+            let _ = from.shutdown(Shutdown::Both);
+        });
+    }
+}

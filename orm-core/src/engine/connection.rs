@@ -74,7 +74,7 @@ impl Connection {
                 // Dead before anything was sent on this checkout (a server restart, an idle
                 // connection terminated): another connection, and the statement once more.
                 self.backend.backend.mark_broken();
-                if let Ok(replacement) = self.shared.checkout() {
+                if let Ok(replacement) = self.shared.checkout_checked(true) {
                     self.backend = replacement;
                     self.catch_up_with_schema();
                     result = f(&mut *self.backend.backend, sql, params);

@@ -64,10 +64,17 @@ impl Shared {
     /// A connection from the pool, checked first when it idled past the threshold or failed
     /// before; a dead one is discarded and another taken.
     pub(super) fn checkout(&self) -> Result<r2d2::PooledConnection<Manager>> {
+        self.checkout_checked(false)
+    }
+
+    /// As [`Shared::checkout`]; `always` checks every connection (after one was found dead, the
+    /// others that idle beside it may be too).
+    pub(super) fn checkout_checked(&self, always: bool) -> Result<r2d2::PooledConnection<Manager>> {
         // Every idle connection may be dead (a server restart); one more attempt opens a new one.
         for _ in 0..=self.max_connections {
             let mut conn = self.pool.get().map_err(|e| Error::Pool(e.to_string()))?;
-            let check = conn.suspect || conn.idle_since.elapsed() >= self.validate_after_idle;
+            let check =
+                always || conn.suspect || conn.idle_since.elapsed() >= self.validate_after_idle;
             if !check {
                 return Ok(conn);
             }
@@ -416,7 +423,10 @@ impl Engine {
     ///
     /// [`Error::Pool`] when none is free within the connect timeout or the server cannot be reached.
     pub fn connection(&self) -> Result<Connection> {
-        Ok(Connection::new(self.shared.checkout()?, self.shared.clone()))
+        Ok(Connection::new(
+            self.shared.checkout()?,
+            self.shared.clone(),
+        ))
     }
 
     /// The statement cached under `(model, purpose)`, built by `build` the first time.

@@ -253,18 +253,35 @@ mod tests {
     #[test]
     fn passwords_never_show() {
         for (url, shown) in [
-            ("postgresql://u:secret@h:5432/db", "postgresql://u:***@h:5432/db"),
+            (
+                "postgresql://u:secret@h:5432/db",
+                "postgresql://u:***@h:5432/db",
+            ),
             ("postgresql://u:p@ss:w@h/db", "postgresql://u:***@h/db"),
-            ("postgresql://u@h/db?password=secret&sslmode=require", "postgresql://u@h/db?password=***&sslmode=require"),
-            ("host=h user=u password=secret dbname=d", "host=h user=u password=*** dbname=d"),
-            ("host=h PASSWORD='se cr\\'et' dbname=d", "host=h PASSWORD=*** dbname=d"),
+            (
+                "postgresql://u@h/db?password=secret&sslmode=require",
+                "postgresql://u@h/db?password=***&sslmode=require",
+            ),
+            (
+                "host=h user=u password=secret dbname=d",
+                "host=h user=u password=*** dbname=d",
+            ),
+            (
+                "host=h PASSWORD='se cr\\'et' dbname=d",
+                "host=h PASSWORD=*** dbname=d",
+            ),
             ("host=h password=", "host=h password=***"),
             ("mysql://root@h/db", "mysql://root@h/db"),
         ] {
             assert_eq!(redact(url), shown, "{url}");
-            assert!(!redact(url).contains("secret") && !redact(url).contains("cr"), "{url}");
+            assert!(
+                !redact(url).contains("secret") && !redact(url).contains("cr"),
+                "{url}"
+            );
         }
-        let err = parse("host=h user=u password=secret").unwrap_err().to_string();
+        let err = parse("host=h user=u password=secret")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("secret"), "{err}");
     }
 

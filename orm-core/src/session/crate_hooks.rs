@@ -31,7 +31,7 @@ impl Session {
         // A connection that died outside a transaction is not kept: the next statement takes
         // another. (Inside one, the commit or rollback that must follow deals with it.)
         let dead = result.as_ref().is_err_and(Error::is_connection_lost);
-        if !(dead && !conn.in_transaction()) {
+        if !dead || conn.in_transaction() {
             self.conn = Some(conn);
         }
         result

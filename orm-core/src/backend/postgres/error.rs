@@ -83,24 +83,6 @@ fn key_columns(detail: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::key_columns;
-
-    #[test]
-    fn key_columns_are_read_from_the_detail() {
-        assert_eq!(
-            key_columns("Key (email)=(a@b.c) already exists."),
-            ["email"]
-        );
-        assert_eq!(
-            key_columns("Key (a, b)=(1, 2) is not present in table \"t\"."),
-            ["a", "b"]
-        );
-        assert!(key_columns("Failing row contains (1).").is_empty());
-    }
-}
-
 /// Why a connect failed, in full: the server's own message (a missing database, failed
 /// authentication), or the driver's words followed by each cause (the OS error of a refused or
 /// unreachable address). `postgres` alone says "db error" or "error connecting to server".
@@ -119,4 +101,22 @@ pub(crate) fn connect_cause(err: &postgres::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_columns;
+
+    #[test]
+    fn key_columns_are_read_from_the_detail() {
+        assert_eq!(
+            key_columns("Key (email)=(a@b.c) already exists."),
+            ["email"]
+        );
+        assert_eq!(
+            key_columns("Key (a, b)=(1, 2) is not present in table \"t\"."),
+            ["a", "b"]
+        );
+        assert!(key_columns("Failing row contains (1).").is_empty());
+    }
 }
