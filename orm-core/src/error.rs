@@ -102,6 +102,16 @@ pub enum Error {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
+    /// Other writers held a lock past the wait allowed: SQLite's "database is locked" after the busy
+    /// timeout, MySQL's lock wait timeout (1205), PostgreSQL's `lock_not_available` (55P03). Nothing
+    /// was written; retrying the transaction may succeed ([`Error::is_retryable`]).
+    #[error("the database is busy: {message}")]
+    Busy {
+        /// What the database said.
+        message: String,
+        /// The SQLite extended code, MySQL error number or SQLSTATE.
+        code: String,
+    },
 }
 
 /// The `Result` of this crate.
@@ -185,27 +195,31 @@ impl Error {
         matches!(self, Error::Constraint(c) if c.kind == ConstraintKind::Unique)
     }
 
+    /// True when other writers held a lock too long ([`Error::Busy`]).
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Error::Busy { .. })
+    }
+
     /// True for a lost connection.
     pub fn is_connection_lost(&self) -> bool {
         matches!(self, Error::ConnectionLost { .. })
     }
 
     /// True for a failure that a retry of the whole transaction may not meet again: a deadlock or a
-    /// serialization failure (PostgreSQL 40P01, 40001; MySQL 1213), a lock wait that timed out
-    /// (MySQL 1205), a database that stayed locked past the busy timeout (SQLite). The session keeps its objects as before the commit, so committing again is
-    /// the retry.
+    /// serialization failure (PostgreSQL 40P01, 40001; MySQL 1213), or a lock held too long
+    /// ([`Error::Busy`]: SQLite's "database is locked", MySQL 1205, PostgreSQL 55P03). The session
+    /// keeps its objects as before the commit, so committing again is the retry.
     pub fn is_retryable(&self) -> bool {
         match self {
+            Error::Busy { .. } => true,
             Error::Database {
                 code: Some(code), ..
             } => matches!(
                 code.as_str(),
                 // PostgreSQL: serialization_failure, deadlock_detected.
                 "40001" | "40P01"
-                // SQLite: SQLITE_BUSY and SQLITE_LOCKED with their extended codes.
-                | "5" | "6" | "261" | "517" | "262"
-                // MySQL: ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT.
-                | "1213" | "1205"
+                // MySQL: ER_LOCK_DEADLOCK.
+                | "1213"
             ),
             _ => false,
         }

@@ -203,6 +203,7 @@ pub struct EngineBuilder {
     implicit_returning: bool,
     mysql_dialect: Option<&'static crate::dialect::MySql>,
     sqlite_wal: bool,
+    sqlite_busy_timeout: Duration,
 }
 
 impl EngineBuilder {
@@ -280,6 +281,13 @@ impl EngineBuilder {
         self
     }
 
+    /// SQLite only: how long a writer waits for another connection's (or process's) write lock
+    /// before giving up with [`Error::Busy`] (10 s by default).
+    pub fn sqlite_busy_timeout(mut self, timeout: Duration) -> Self {
+        self.sqlite_busy_timeout = timeout;
+        self
+    }
+
     /// Connects: parses the URL, opens a first connection to report an unreachable server or a missing
     /// directory at once, and sets up the pool.
     ///
@@ -311,6 +319,7 @@ impl EngineBuilder {
             search_path: self.search_path,
             mysql_dialect: self.mysql_dialect,
             sqlite_wal: self.sqlite_wal,
+            sqlite_busy_timeout: self.sqlite_busy_timeout.min(MAX_TIMEOUT),
             connect_timeout,
         };
         let first = manager.open()?;
@@ -399,6 +408,7 @@ impl Engine {
             implicit_returning: true,
             mysql_dialect: None,
             sqlite_wal: true,
+            sqlite_busy_timeout: Duration::from_secs(10),
         }
     }
 

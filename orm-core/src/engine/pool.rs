@@ -25,6 +25,9 @@ pub(crate) struct Manager {
     /// SQLite files only: write-ahead logging (readers and one writer at once).
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub(crate) sqlite_wal: bool,
+    /// SQLite only: how long a writer waits for another's lock before [`Error::Busy`].
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    pub(crate) sqlite_busy_timeout: Duration,
     /// The most a server connection may take to open, TCP, TLS and authentication together.
     #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
     pub(crate) connect_timeout: Duration,
@@ -38,9 +41,15 @@ impl Manager {
     pub(crate) fn open(&self) -> Result<Box<dyn Backend>> {
         Ok(match &self.target {
             #[cfg(feature = "sqlite")]
-            Target::SqliteMemory(name) => Box::new(SqliteBackend::open_memory(name)?),
+            Target::SqliteMemory(name) => {
+                Box::new(SqliteBackend::open_memory(name, self.sqlite_busy_timeout)?)
+            }
             #[cfg(feature = "sqlite")]
-            Target::SqliteFile(path) => Box::new(SqliteBackend::open_file(path, self.sqlite_wal)?),
+            Target::SqliteFile(path) => Box::new(SqliteBackend::open_file(
+                path,
+                self.sqlite_wal,
+                self.sqlite_busy_timeout,
+            )?),
             #[cfg(feature = "postgres")]
             Target::Postgres(config) => {
                 let mut config = (**config).clone();
@@ -106,7 +115,7 @@ fn within(
             message: format!("cannot connect to {place}: cannot start a thread: {e}"),
             source: Some(Box::new(e)),
         })?;
-    let prefix = |message: String| format!("cannot connect to {place}: {message}");
+    let prefix = |message: String| format!("{place}: {message}");
     match rx.recv_timeout(timeout) {
         Ok(Ok(backend)) => Ok(backend),
         Ok(Err(Error::Connect { message, source })) => Err(Error::Connect {

@@ -34,6 +34,13 @@ pub(crate) fn map_error(err: mysql::Error) -> Error {
             message: db.message.clone(),
         };
     }
+    // ER_LOCK_WAIT_TIMEOUT.
+    if db.code == 1205 {
+        return Error::Busy {
+            message: db.message.clone(),
+            code: db.code.to_string(),
+        };
+    }
     match violation(db.code, &db.message) {
         Some(v) => Error::Constraint(v),
         None => {

@@ -46,6 +46,12 @@ pub(crate) fn map_error(err: postgres::Error) -> Error {
     } else {
         None
     };
+    if *code == SqlState::LOCK_NOT_AVAILABLE {
+        return Error::Busy {
+            message: db.message().to_owned(),
+            code: code.code().to_owned(),
+        };
+    }
     if *code == SqlState::ADMIN_SHUTDOWN || *code == SqlState::CRASH_SHUTDOWN {
         return Error::ConnectionLost {
             message: db.message().to_owned(),

@@ -11,9 +11,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long a writer waits for another connection's lock before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// One SQLite connection.
 pub(crate) struct SqliteBackend {
     conn: rusqlite::Connection,
@@ -31,7 +28,7 @@ impl SqliteBackend {
     /// logging mode when `wal` says so: readers then no longer wait for a writer, nor a writer for
     /// readers, which is what a server with a pool of connections needs. The mode is stored in the
     /// file; a file system that cannot share memory between processes keeps the rollback journal.
-    pub(crate) fn open_file(path: &Path, wal: bool) -> Result<Self> {
+    pub(crate) fn open_file(path: &Path, wal: bool, busy_timeout: Duration) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             if !dir.is_dir() {
                 return Err(Error::Connect {
@@ -47,7 +44,7 @@ impl SqliteBackend {
             message: format!("cannot open `{}`: {e}", path.display()),
             source: Some(Box::new(e)),
         })?;
-        let backend = Self::configure(conn)?;
+        let backend = Self::configure(conn, busy_timeout)?;
         if wal {
             // Answers with the mode now in effect; a file that cannot switch stays as it was.
             backend
@@ -63,7 +60,7 @@ impl SqliteBackend {
     /// Opens (or joins) the named in-memory database. The `memdb` VFS shares a database whose name
     /// starts with `/` between every connection of the process and locks it like a file, so the pool's
     /// connections see one database and wait for each other's write locks instead of failing.
-    pub(crate) fn open_memory(name: &str) -> Result<Self> {
+    pub(crate) fn open_memory(name: &str, busy_timeout: Duration) -> Result<Self> {
         let uri = format!("file:/{name}?vfs=memdb");
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -74,11 +71,11 @@ impl SqliteBackend {
                 message: format!("cannot open the in-memory database: {e}"),
                 source: Some(Box::new(e)),
             })?;
-        Self::configure(conn)
+        Self::configure(conn, busy_timeout)
     }
 
-    fn configure(conn: rusqlite::Connection) -> Result<Self> {
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(map_error)?;
+    fn configure(conn: rusqlite::Connection, busy_timeout: Duration) -> Result<Self> {
+        conn.busy_timeout(busy_timeout).map_err(map_error)?;
         // Foreign keys are off by default in SQLite, for backwards compatibility only. LIKE ignores
         // ASCII case by default; PostgreSQL's and MySQL's (with the binary collation the tables are
         // created with) do not, so `contains` means the same everywhere (`icontains` folds case

@@ -22,6 +22,15 @@ pub(crate) fn map_error(err: rusqlite::Error) -> Error {
         _ => None,
     };
     let Some(kind) = kind else {
+        if matches!(
+            code.code,
+            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+        ) {
+            return Error::Busy {
+                message,
+                code: code.extended_code.to_string(),
+            };
+        }
         let code = Some(code.extended_code.to_string());
         return Error::database(message, code, err);
     };
