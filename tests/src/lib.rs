@@ -19,6 +19,10 @@ pub const POSTGRES_URL_VAR: &str = "TEST_POSTGRES_URL";
 /// The environment variable holding the MySQL or MariaDB server's URL.
 pub const MYSQL_URL_VAR: &str = "TEST_MYSQL_URL";
 
+/// The environment variable holding the certificate authority (PEM) that signed the PostgreSQL
+/// server's certificate, for the TLS tests; the server's certificate names `localhost`.
+pub const POSTGRES_SSLROOTCERT_VAR: &str = "TEST_POSTGRES_SSLROOTCERT";
+
 /// The error type of test bodies.
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -113,6 +117,19 @@ pub fn postgres_with(options: impl FnOnce(EngineBuilder) -> EngineBuilder) -> Op
         admin,
         schema,
     })
+}
+
+/// The PostgreSQL server's URL and the file of the certificate authority that signed its
+/// certificate, or `None` (with a note) when [`POSTGRES_URL_VAR`] or [`POSTGRES_SSLROOTCERT_VAR`]
+/// is unset.
+///
+/// # Panics
+///
+/// Under CI when a variable is unset.
+pub fn postgres_tls() -> Option<(String, String)> {
+    let url = server_url(POSTGRES_URL_VAR, "PostgreSQL")?;
+    let ca = server_url(POSTGRES_SSLROOTCERT_VAR, "PostgreSQL TLS")?;
+    Some((url, ca))
 }
 
 /// A name no other test of any process uses at the same time.

@@ -314,6 +314,14 @@ impl EngineBuilder {
                 self.validate_after_idle
             )));
         }
+        #[cfg(feature = "tls")]
+        let pg_tls = match &target {
+            super::url::Target::Postgres(pg) => {
+                crate::backend::postgres::tls::connector(pg.ssl_mode, pg.root_cert.as_deref())?
+            }
+            #[allow(unreachable_patterns)]
+            _ => None,
+        };
         let manager = Manager {
             target,
             search_path: self.search_path,
@@ -321,6 +329,8 @@ impl EngineBuilder {
             sqlite_wal: self.sqlite_wal,
             sqlite_busy_timeout: self.sqlite_busy_timeout.min(MAX_TIMEOUT),
             connect_timeout,
+            #[cfg(feature = "tls")]
+            pg_tls,
         };
         let first = manager.open()?;
         let dialect = first.dialect();

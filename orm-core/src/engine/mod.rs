@@ -14,5 +14,7 @@ pub(crate) use event::LogSink;
 pub use event::{ListenerId, RecordedStatement, StatementEvent, StatementLog};
 pub use pool::PoolStatus;
 pub use url::dialect_of;
+#[allow(unused_imports)] // used by the TLS backend only
+pub(crate) use url::SslMode;
 
 use engine_handle::Shared;

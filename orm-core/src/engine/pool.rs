@@ -31,6 +31,9 @@ pub(crate) struct Manager {
     /// The most a server connection may take to open, TCP, TLS and authentication together.
     #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
     pub(crate) connect_timeout: Duration,
+    /// PostgreSQL: the TLS connector, built once from `sslmode` and `sslrootcert`.
+    #[cfg(feature = "tls")]
+    pub(crate) pg_tls: Option<crate::backend::postgres::tls::Connector>,
 }
 
 impl Manager {
@@ -51,15 +54,19 @@ impl Manager {
                 self.sqlite_busy_timeout,
             )?),
             #[cfg(feature = "postgres")]
-            Target::Postgres(config) => {
-                let mut config = (**config).clone();
+            Target::Postgres(target) => {
+                let mut config = target.config.clone();
                 // Bounds each TCP connect, so that the connecting thread also ends when the whole
                 // connect timed out on an unreachable address.
                 config.connect_timeout(self.connect_timeout);
                 let search_path = self.search_path.clone();
                 let place = format!("PostgreSQL at {}", postgres_place(&config));
+                #[cfg(feature = "tls")]
+                let tls = self.pg_tls.clone();
+                #[cfg(not(feature = "tls"))]
+                let tls = None;
                 within(self.connect_timeout, &place, move || {
-                    PostgresBackend::connect(&config, search_path.as_deref())
+                    PostgresBackend::connect(&config, search_path.as_deref(), tls)
                         .map(|b| Box::new(b) as Box<dyn Backend>)
                 })?
             }

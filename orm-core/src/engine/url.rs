@@ -2,12 +2,56 @@
 //! `postgresql://user:pass@host:port/db` and `postgres://...`, `mysql://user:pass@host:port/db` and
 //! `mariadb://...`.
 
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 use std::path::PathBuf;
 #[cfg(feature = "postgres")]
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
+
+/// libpq's `sslmode`: whether to encrypt, and what to check of the server's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SslMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+
+    fn parse(text: &str) -> Option<SslMode> {
+        [
+            SslMode::Disable,
+            SslMode::Prefer,
+            SslMode::Require,
+            SslMode::VerifyCa,
+            SslMode::VerifyFull,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == text)
+    }
+}
+
+/// A PostgreSQL server and how to speak TLS to it.
+#[cfg(feature = "postgres")]
+#[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "tls"), allow(dead_code))]
+pub(crate) struct PgTarget {
+    pub(crate) config: postgres::Config,
+    pub(crate) ssl_mode: SslMode,
+    pub(crate) root_cert: Option<PathBuf>,
+}
 
 /// Where an engine connects.
 #[derive(Debug, Clone)]
@@ -20,7 +64,7 @@ pub(crate) enum Target {
     SqliteFile(PathBuf),
     /// A PostgreSQL server.
     #[cfg(feature = "postgres")]
-    Postgres(Box<postgres::Config>),
+    Postgres(Box<PgTarget>),
     /// A MySQL or MariaDB server; `mariadb://` says which before connecting.
     #[cfg(feature = "mysql")]
     MySql(Box<mysql::Opts>, &'static crate::dialect::MySql),
@@ -170,13 +214,85 @@ fn not_built(url: &str, feature: &str) -> Error {
     )
 }
 
+/// `postgresql://...`; `sslmode` and `sslrootcert` are read here, as libpq reads them (the driver
+/// knows neither `verify-ca`, `verify-full` nor `sslrootcert`), the rest by the driver.
 #[cfg(feature = "postgres")]
 fn parse_postgres(url: &str, trimmed: &str) -> Result<Target> {
-    let config = postgres::Config::from_str(trimmed).map_err(|e| invalid(url, e.to_string()))?;
+    let (base, query) = trimmed.split_once('?').unwrap_or((trimmed, ""));
+    let mut kept = Vec::new();
+    let mut ssl_mode = SslMode::Prefer;
+    let mut root_cert = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "sslmode" => {
+                let value = percent_decode(value);
+                ssl_mode = SslMode::parse(&value).ok_or_else(|| {
+                    invalid(
+                        url,
+                        format!(
+                            "sslmode `{value}`: expected disable, prefer, require, verify-ca or verify-full"
+                        ),
+                    )
+                })?;
+            }
+            "sslrootcert" => root_cert = Some(PathBuf::from(percent_decode(value))),
+            _ => kept.push(pair),
+        }
+    }
+    let rest = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    let mut config = postgres::Config::from_str(&rest).map_err(|e| invalid(url, e.to_string()))?;
     if config.get_hosts().is_empty() {
         return Err(invalid(url, "no host given"));
     }
-    Ok(Target::Postgres(Box::new(config)))
+    if cfg!(not(feature = "tls")) {
+        // As libpq built without TLS: `prefer` means no TLS; asking for it is an error.
+        if !matches!(ssl_mode, SslMode::Disable | SslMode::Prefer) {
+            return Err(not_built(url, "tls"));
+        }
+        ssl_mode = SslMode::Disable;
+    }
+    config.ssl_mode(match ssl_mode {
+        SslMode::Disable => postgres::config::SslMode::Disable,
+        SslMode::Prefer => postgres::config::SslMode::Prefer,
+        SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+            postgres::config::SslMode::Require
+        }
+    });
+    Ok(Target::Postgres(Box::new(PgTarget {
+        config,
+        ssl_mode,
+        root_cert,
+    })))
+}
+
+/// Decodes `%XX` escapes (a path in a query string); anything else is kept as it is.
+#[cfg(feature = "postgres")]
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(not(feature = "postgres"))]

@@ -12,6 +12,13 @@ use postgres::{Client, NoTls, Statement};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The TLS connector of an engine (none without the `tls` feature).
+#[cfg(feature = "tls")]
+pub(crate) type Connector = super::tls::Connector;
+/// The TLS connector of an engine (none without the `tls` feature).
+#[cfg(not(feature = "tls"))]
+pub(crate) type Connector = std::convert::Infallible;
+
 /// Prepared statements kept per connection before the cache is cleared; dynamic SQL (IN lists of every
 /// length) would otherwise grow it without bound.
 const STATEMENT_CACHE: usize = 512;
@@ -77,9 +84,23 @@ impl PostgresBackend {
     /// Connects with a parsed configuration; `search_path`, when given, is set on the new session.
     /// On a thread of an async runtime (`Engine::connect` in `async fn main`) the driver's blocking
     /// connect, which tokio refuses there, runs on a thread of its own.
-    pub(crate) fn connect(config: &postgres::Config, search_path: Option<&str>) -> Result<Self> {
+    pub(crate) fn connect(
+        config: &postgres::Config,
+        search_path: Option<&str>,
+        tls: Option<Connector>,
+    ) -> Result<Self> {
         let open = || -> Result<Client> {
-            let mut client = config.connect(NoTls).map_err(|e| Error::Connect {
+            #[cfg(feature = "tls")]
+            let connected = match tls.clone() {
+                Some(tls) => config.connect(tls.0),
+                None => config.connect(NoTls),
+            };
+            #[cfg(not(feature = "tls"))]
+            let connected = {
+                let _: Option<Connector> = tls.clone();
+                config.connect(NoTls)
+            };
+            let mut client = connected.map_err(|e| Error::Connect {
                 message: super::error::connect_cause(&e),
                 source: Some(Box::new(e)),
             })?;

@@ -2,6 +2,8 @@
 
 mod connection;
 mod error;
+#[cfg(feature = "tls")]
+pub(crate) mod tls;
 mod types;
 
 pub(crate) use self::connection::PostgresBackend;
