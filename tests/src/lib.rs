@@ -23,6 +23,9 @@ pub const MYSQL_URL_VAR: &str = "TEST_MYSQL_URL";
 /// server's certificate, for the TLS tests; the server's certificate names `localhost`.
 pub const POSTGRES_SSLROOTCERT_VAR: &str = "TEST_POSTGRES_SSLROOTCERT";
 
+/// The environment variable holding the URL of a streaming replica of the PostgreSQL server.
+pub const POSTGRES_REPLICA_URL_VAR: &str = "TEST_POSTGRES_REPLICA_URL";
+
 /// The error type of test bodies.
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -130,6 +133,16 @@ pub fn postgres_tls() -> Option<(String, String)> {
     let url = server_url(POSTGRES_URL_VAR, "PostgreSQL")?;
     let ca = server_url(POSTGRES_SSLROOTCERT_VAR, "PostgreSQL TLS")?;
     Some((url, ca))
+}
+
+/// The URL of a streaming replica of the PostgreSQL server, or `None` (with a note) when
+/// [`POSTGRES_REPLICA_URL_VAR`] is unset.
+///
+/// # Panics
+///
+/// Under CI when it is unset.
+pub fn postgres_replica_url() -> Option<String> {
+    server_url(POSTGRES_REPLICA_URL_VAR, "PostgreSQL replica")
 }
 
 /// A name no other test of any process uses at the same time.

@@ -24,6 +24,8 @@ pub struct Connection {
     /// Nothing was sent on this checkout yet: a connection found dead on its first statement is
     /// replaced and the statement sent again.
     fresh: bool,
+    /// The replica this connection reads from, when it does.
+    replica: Option<Arc<super::replica::Replica>>,
     /// The statement logs of the session holding this connection.
     pub(crate) session_logs: Vec<LogSink>,
 }
@@ -44,8 +46,26 @@ impl Connection {
             in_transaction: false,
             aborted: false,
             fresh: true,
+            replica: None,
             session_logs: Vec::new(),
         }
+    }
+
+    /// A connection of `replica`'s pool whose statements `shared` (the primary's) sees and which
+    /// falls back to the primary when found dead on its first statement.
+    pub(crate) fn on_replica(
+        backend: r2d2::PooledConnection<Manager>,
+        shared: Arc<Shared>,
+        replica: Arc<super::replica::Replica>,
+    ) -> Self {
+        let mut conn = Connection::new(backend, shared);
+        conn.replica = Some(replica);
+        conn
+    }
+
+    /// Whether this connection reads from a replica.
+    pub fn is_on_replica(&self) -> bool {
+        self.replica.is_some()
     }
 
     /// The dialect of this connection's database.
@@ -57,6 +77,18 @@ impl Connection {
         &mut self,
         sql: &str,
         params: &[Value],
+        f: impl FnMut(&mut dyn Backend, &str, &[Value]) -> Result<T>,
+    ) -> Result<T> {
+        self.run_with(sql, params, false, f)
+    }
+
+    /// As [`Connection::run`]; `streaming`: rows may reach the caller before an error, so the
+    /// statement is never sent twice.
+    fn run_with<T>(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        streaming: bool,
         mut f: impl FnMut(&mut dyn Backend, &str, &[Value]) -> Result<T>,
     ) -> Result<T> {
         self.check_params(params)?;
@@ -68,17 +100,22 @@ impl Connection {
         let listening = self.shared.has_listeners() || !self.session_logs.is_empty() || slow > 0;
         let started = listening.then(Instant::now);
         let mut result = f(&mut *self.backend.backend, sql, params);
-        if self.fresh {
-            self.fresh = false;
-            if !self.in_transaction && result.as_ref().is_err_and(Error::is_connection_lost) {
-                // Dead before anything was sent on this checkout (a server restart, an idle
-                // connection terminated): another connection, and the statement once more.
-                self.backend.backend.mark_broken();
-                if let Ok(replacement) = self.shared.checkout_checked(true) {
-                    self.backend = replacement;
-                    self.catch_up_with_schema();
-                    result = f(&mut *self.backend.backend, sql, params);
-                }
+        // A dead connection is replaced and the statement sent again where nothing can be lost or
+        // done twice: on the first statement of a checkout outside a transaction (nothing was sent
+        // on it yet), and on a replica, which only reads, unless rows were already handed over
+        // (a stream).
+        let first = std::mem::replace(&mut self.fresh, false);
+        let replayable = (first || self.replica.is_some()) && !streaming && !self.in_transaction;
+        if replayable && result.as_ref().is_err_and(Error::is_connection_lost) {
+            self.backend.backend.mark_broken();
+            if let (Some(replica), Err(e)) = (self.replica.take(), &result) {
+                // Replaced by a primary connection: reads go on there.
+                replica.mark_down(&e.to_string());
+            }
+            if let Ok(replacement) = self.shared.checkout_checked(true) {
+                self.backend = replacement;
+                self.catch_up_with_schema();
+                result = f(&mut *self.backend.backend, sql, params);
             }
         }
         if result.as_ref().is_err_and(Error::is_stale_statement) {
@@ -228,7 +265,8 @@ impl Connection {
         params: &[Value],
         mut f: impl FnMut(&dyn Row) -> Result<bool>,
     ) -> Result<()> {
-        self.run(sql, params, |b, s, p| b.query_rows(s, p, &mut f))
+        let streaming = !self.backend.backend.buffers_rows();
+        self.run_with(sql, params, streaming, |b, s, p| b.query_rows(s, p, &mut f))
     }
 
     /// As [`Connection::query_rows`], streaming: the rows are not fetched in one go first, so a
@@ -243,7 +281,7 @@ impl Connection {
         params: &[Value],
         mut f: impl FnMut(&dyn Row) -> Result<bool>,
     ) -> Result<()> {
-        self.run(sql, params, |b, s, p| b.stream_rows(s, p, &mut f))
+        self.run_with(sql, params, true, |b, s, p| b.stream_rows(s, p, &mut f))
     }
 
     /// The key this connection's last INSERT generated (SQLite reports it with no statement; other

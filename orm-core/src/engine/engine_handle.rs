@@ -30,7 +30,7 @@ pub const DEFAULT_URL: &str = "sqlite:///app.db";
 /// ```
 #[derive(Clone)]
 pub struct Engine {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
 }
 
 pub(crate) struct Shared {
@@ -39,6 +39,12 @@ pub(crate) struct Shared {
     pub(super) max_connections: u32,
     /// A connection idle for this long is checked before it is handed out.
     pub(super) validate_after_idle: Duration,
+    /// The read replicas, in the order given.
+    pub(super) replicas: Vec<Arc<super::replica::Replica>>,
+    /// The replica the next session tries first.
+    pub(super) next_replica: std::sync::atomic::AtomicUsize,
+    pub(super) replica_max_lag: Duration,
+    pub(super) replica_check_interval: Duration,
     pub(super) dialect: &'static dyn Dialect,
     /// Whether the flush reads generated keys with `RETURNING` (the dialect has it and the builder
     /// did not switch it off).
@@ -204,6 +210,9 @@ pub struct EngineBuilder {
     mysql_dialect: Option<&'static crate::dialect::MySql>,
     sqlite_wal: bool,
     sqlite_busy_timeout: Duration,
+    replicas: Vec<String>,
+    replica_max_lag: Duration,
+    replica_check_interval: Duration,
 }
 
 impl EngineBuilder {
@@ -288,6 +297,72 @@ impl EngineBuilder {
         self
     }
 
+    /// Adds a read replica (any number): sessions read from the replicas until they write, then
+    /// stay on the primary. Migrations, `create_all` and [`Engine::connection`] always use the
+    /// primary. See [`crate::Session::on_primary`].
+    pub fn replica(mut self, url: &str) -> Self {
+        self.replicas.push(url.to_owned());
+        self
+    }
+
+    /// How far a replica's replay may lag before reads skip it (10 s by default).
+    pub fn replica_max_lag(mut self, lag: Duration) -> Self {
+        self.replica_max_lag = lag;
+        self
+    }
+
+    /// How often a replica in use is checked (reachable, a replica, its lag): at most once per
+    /// this interval, by the session that finds the last check too old (1 s by default).
+    pub fn replica_check_interval(mut self, interval: Duration) -> Self {
+        self.replica_check_interval = interval;
+        self
+    }
+
+    /// The replicas' engines, each with this builder's options. A replica that cannot be reached
+    /// now is kept, out of use until a check finds it well; a url that cannot be understood or
+    /// another database than the primary's is an error.
+    fn build_replicas(
+        &self,
+        dialect: &'static dyn Dialect,
+    ) -> Result<Vec<Arc<super::replica::Replica>>> {
+        let mut out = Vec::new();
+        if !self.replicas.is_empty() && dialect.name() != "postgresql" {
+            return Err(Error::config(format!(
+                "read replicas are supported on PostgreSQL, not on {}",
+                dialect.name()
+            )));
+        }
+        for url in &self.replicas {
+            let replica_dialect = super::url::parse(url)?.dialect();
+            if replica_dialect.name() != dialect.name() {
+                return Err(Error::config(format!(
+                    "the replica {} is {}, the primary {}",
+                    super::url::redact(url),
+                    replica_dialect.name(),
+                    dialect.name()
+                )));
+            }
+            let builder = EngineBuilder {
+                url: url.clone(),
+                replicas: Vec::new(),
+                ..self.clone()
+            };
+            let (engine, reachable) = match builder.clone().build() {
+                Ok(engine) => (engine, true),
+                Err(e) => {
+                    tracing::warn!(
+                        target: "orm::replica",
+                        "replica {} unreachable, reads go elsewhere until it answers: {e}",
+                        super::url::redact(url)
+                    );
+                    (builder.build_unconnected()?, false)
+                }
+            };
+            out.push(Arc::new(super::replica::Replica::new(engine, reachable)));
+        }
+        Ok(out)
+    }
+
     /// Connects: parses the URL, opens a first connection to report an unreachable server or a missing
     /// directory at once, and sets up the pool.
     ///
@@ -296,6 +371,16 @@ impl EngineBuilder {
     /// [`Error::InvalidUrl`] for a URL that cannot be understood, [`Error::Connect`] when the database
     /// cannot be reached or opened.
     pub fn build(self) -> Result<Engine> {
+        self.build_inner(true)
+    }
+
+    /// As [`EngineBuilder::build`], without opening a first connection (a replica that is down at
+    /// start; the dialect is then the one the URL names).
+    fn build_unconnected(self) -> Result<Engine> {
+        self.build_inner(false)
+    }
+
+    fn build_inner(self, connect_first: bool) -> Result<Engine> {
         let target = super::url::parse(&self.url)?;
         let timeout = |name: &str, d: Duration| {
             if d < Duration::from_millis(1) || d > MAX_TIMEOUT {
@@ -324,7 +409,7 @@ impl EngineBuilder {
         };
         let manager = Manager {
             target,
-            search_path: self.search_path,
+            search_path: self.search_path.clone(),
             mysql_dialect: self.mysql_dialect,
             sqlite_wal: self.sqlite_wal,
             sqlite_busy_timeout: self.sqlite_busy_timeout.min(MAX_TIMEOUT),
@@ -332,9 +417,14 @@ impl EngineBuilder {
             #[cfg(feature = "tls")]
             pg_tls,
         };
-        let first = manager.open()?;
-        let dialect = first.dialect();
-        let keeper = manager.target.is_shared_memory().then_some(first);
+        let (dialect, keeper) = if connect_first {
+            let first = manager.open()?;
+            let dialect = first.dialect();
+            (dialect, manager.target.is_shared_memory().then_some(first))
+        } else {
+            (manager.target.dialect(), None)
+        };
+        let replicas = self.build_replicas(dialect)?;
         let pool_counters = Arc::new(Counters::default());
         let pool = r2d2::Pool::builder()
             .max_size(self.max_connections)
@@ -352,6 +442,10 @@ impl EngineBuilder {
                 pool_counters,
                 max_connections: self.max_connections,
                 validate_after_idle: self.validate_after_idle,
+                replicas,
+                next_replica: std::sync::atomic::AtomicUsize::new(0),
+                replica_max_lag: self.replica_max_lag,
+                replica_check_interval: self.replica_check_interval,
                 dialect,
                 returning: self.implicit_returning && dialect.supports_returning(),
                 url: super::url::redact(&self.url),
@@ -395,14 +489,23 @@ impl Engine {
         Engine::builder(url).build()
     }
 
-    /// Connects to `DATABASE_URL`, or to [`DEFAULT_URL`] (`sqlite:///app.db`) when it is not set.
+    /// Connects to `DATABASE_URL`, or to [`DEFAULT_URL`] (`sqlite:///app.db`) when it is not set,
+    /// with the read replicas of `DATABASE_REPLICA_URLS` (comma-separated), if any.
     ///
     /// # Errors
     ///
     /// See [`EngineBuilder::build`].
     pub fn from_env() -> Result<Engine> {
         let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
-        Engine::connect(&url)
+        let mut builder = Engine::builder(&url);
+        for replica in std::env::var("DATABASE_REPLICA_URLS")
+            .unwrap_or_default()
+            .split([',', ' '])
+            .filter(|u| !u.trim().is_empty())
+        {
+            builder = builder.replica(replica.trim());
+        }
+        builder.build()
     }
 
     /// A builder for options (echo, pool size, timeouts, schema).
@@ -419,6 +522,9 @@ impl Engine {
             mysql_dialect: None,
             sqlite_wal: true,
             sqlite_busy_timeout: Duration::from_secs(10),
+            replicas: Vec::new(),
+            replica_max_lag: Duration::from_secs(10),
+            replica_check_interval: Duration::from_secs(1),
         }
     }
 
@@ -473,6 +579,42 @@ impl Engine {
             .unwrap_or_else(|p| p.into_inner())
             .insert(key, sql.clone());
         sql
+    }
+
+    /// Whether reads may go to replicas.
+    pub(crate) fn has_replicas(&self) -> bool {
+        !self.shared.replicas.is_empty()
+    }
+
+    /// A connection to a replica that is usable now (round robin), or `None`: no replica, or none
+    /// well. Its statements are seen by this engine's listeners; found dead on its first statement,
+    /// it is replaced by a primary connection.
+    pub(crate) fn replica_connection(&self) -> Option<Connection> {
+        let replicas = &self.shared.replicas;
+        if replicas.is_empty() {
+            return None;
+        }
+        let start = self.shared.next_replica.fetch_add(1, Ordering::Relaxed);
+        for i in 0..replicas.len() {
+            let replica = &replicas[(start + i) % replicas.len()];
+            if !replica.usable(
+                self.shared.replica_max_lag,
+                self.shared.replica_check_interval,
+            ) {
+                continue;
+            }
+            match replica.pooled() {
+                Ok(pooled) => {
+                    return Some(Connection::on_replica(
+                        pooled,
+                        self.shared.clone(),
+                        replica.clone(),
+                    ))
+                }
+                Err(e) => replica.mark_down(&e.to_string()),
+            }
+        }
+        None
     }
 
     /// How the connection pool stands: open and idle connections, checkouts and how long they

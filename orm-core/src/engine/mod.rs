@@ -6,6 +6,7 @@ mod ddl;
 mod engine_handle;
 mod event;
 mod pool;
+mod replica;
 mod url;
 
 pub use connection::Connection;

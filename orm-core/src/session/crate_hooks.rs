@@ -23,6 +23,24 @@ impl Session {
         &mut self,
         f: impl FnOnce(&mut Connection, &mut Session) -> Result<T>,
     ) -> Result<T> {
+        // A read: on a replica while the session has not written and holds no primary connection.
+        if !self.pinned && self.conn.is_none() && self.engine.has_replicas() {
+            let conn = match self.replica_conn.take() {
+                Some(conn) => Some(conn),
+                None => self.engine.replica_connection().map(|mut conn| {
+                    self.logs.retain(|log| log.strong_count() > 0);
+                    conn.session_logs = self.logs.clone();
+                    conn
+                }),
+            };
+            if let Some(mut conn) = conn {
+                let result = f(&mut conn, self);
+                if !result.as_ref().is_err_and(Error::is_connection_lost) {
+                    self.replica_conn = Some(conn);
+                }
+                return result;
+            }
+        }
         self.connection()?;
         let Some(mut conn) = self.conn.take() else {
             return Err(Error::Pool("no connection".to_owned()));

@@ -149,7 +149,10 @@ impl Session {
             .core
             .build_exists(self.engine().dialect())?;
         self.autoflush_before_query()?;
-        let row = self.connection()?.query(&sql, &params)?.rows.pop();
+        let row = self
+            .with_connection_taken(|conn, _| conn.query(&sql, &params))?
+            .rows
+            .pop();
         let value = row
             .and_then(|r| r.into_iter().next())
             .unwrap_or(Value::Null);

@@ -43,6 +43,10 @@ use std::sync::Arc;
 pub struct Session {
     pub(super) engine: Engine,
     pub(super) conn: Option<Connection>,
+    /// The replica connection reads go through while the session has not written.
+    pub(super) replica_conn: Option<Connection>,
+    /// Reads and writes go to the primary from now on (the session wrote, or was asked to).
+    pub(super) pinned: bool,
     pub(super) entries: Entries,
     pub(super) autoflush: bool,
     /// The statement logs of [`Session::record_statements`], handed to each connection it takes.
@@ -66,6 +70,8 @@ impl Engine {
         Session {
             engine: self.clone(),
             conn: None,
+            replica_conn: None,
+            pinned: false,
             entries: Entries::default(),
             autoflush: true,
             logs: Vec::new(),
@@ -130,7 +136,23 @@ impl Session {
             .ok_or_else(|| Error::Pool("no connection".to_owned()))
     }
 
+    /// Sends this session's reads to the primary from now on, as its writes: for a read that must
+    /// see what another session committed a moment ago. A session is pinned by its first write
+    /// too, so that it reads its own writes. Without replicas this changes nothing.
+    pub fn on_primary(&mut self) -> &mut Self {
+        self.pinned = true;
+        self.replica_conn = None;
+        self
+    }
+
+    /// Whether the session reads from the primary (pinned, or the engine has no replicas).
+    pub fn is_on_primary(&self) -> bool {
+        self.pinned || !self.engine.has_replicas()
+    }
+
     pub(super) fn begin_if_needed(&mut self) -> Result<()> {
+        self.pinned = true;
+        self.replica_conn = None;
         let conn = self.connection()?;
         if conn.in_transaction() {
             return Ok(());
@@ -378,5 +400,6 @@ impl Drop for Session {
     fn drop(&mut self) {
         // The connection rolls back an open transaction when it goes back to the pool.
         self.conn = None;
+        self.replica_conn = None;
     }
 }

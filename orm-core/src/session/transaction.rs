@@ -73,6 +73,7 @@ impl Session {
         self.entries.journal.clear();
         // Give the connection back; the next use takes one again.
         self.conn = None;
+        self.replica_conn = None;
         Ok(())
     }
 
@@ -97,6 +98,7 @@ impl Session {
     /// Rolls the database transaction back and undoes the journal; a connection that fails here is
     /// dropped (the server ends its transaction when the connection goes).
     fn abort(&mut self) {
+        self.replica_conn = None;
         if let Some(mut conn) = self.conn.take() {
             if conn.in_transaction() && conn.rollback().is_err() {
                 drop(conn);
