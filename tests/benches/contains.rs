@@ -54,6 +54,7 @@ fn run(name: &str, engine: &Engine) {
 }
 
 fn main() {
+    tests::plain_postgres_for_benchmarks();
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }

@@ -268,6 +268,7 @@ fn mysql() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tests::plain_postgres_for_benchmarks();
     // `cargo test --benches` runs this binary with `--bench` absent: keep that cheap.
     if !std::env::args().any(|a| a == "--bench") {
         println!("run with `cargo bench -p tests --bench query`");

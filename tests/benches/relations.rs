@@ -244,6 +244,7 @@ fn report(backend: &str, orm: Duration, raw: Duration) {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tests::plain_postgres_for_benchmarks();
     if !std::env::args().any(|a| a == "--bench") {
         println!("run with `cargo bench -p tests --bench relations`");
         return Ok(());

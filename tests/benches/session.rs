@@ -355,6 +355,7 @@ fn report(backend: &str, orm: &Times, raw: &Times) {
 }
 
 fn main() {
+    tests::plain_postgres_for_benchmarks();
     let create = "CREATE TABLE item (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(64) NOT NULL, qty BIGINT NOT NULL, price DOUBLE PRECISION NOT NULL)";
     // SQLite, in memory, both sides.
     let engine = Engine::connect("sqlite::memory:").expect("engine");

@@ -447,3 +447,18 @@ pub mod proxy {
         });
     }
 }
+
+/// The benchmarks compare the ORM with the raw `postgres` driver, which they connect without TLS
+/// (`NoTls`); the ORM's engines must then speak plain TCP too, rather than libpq's default `prefer`.
+/// Adds `sslmode=disable` to [`POSTGRES_URL_VAR`] and [`POSTGRES_REPLICA_URL_VAR`] unless they name
+/// an `sslmode` already. Call it first thing in a benchmark's `main`.
+pub fn plain_postgres_for_benchmarks() {
+    for var in [POSTGRES_URL_VAR, POSTGRES_REPLICA_URL_VAR] {
+        if let Ok(url) = std::env::var(var) {
+            if !url.is_empty() && !url.contains("sslmode=") {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                std::env::set_var(var, format!("{url}{sep}sslmode=disable"));
+            }
+        }
+    }
+}

@@ -176,12 +176,22 @@ fn postgres() -> Result<(), Box<dyn std::error::Error>> {
         ))?;
     }
     {
-        let engine = orm_core::Engine::builder(&url)
+        // Plain TCP on every side: the raw side connects with NoTls, and libpq's default `prefer`
+        // would encrypt the ORM's and Diesel's.
+        let plain = if url.contains("sslmode=") {
+            url.clone()
+        } else {
+            format!(
+                "{url}{}sslmode=disable",
+                if url.contains('?') { '&' } else { '?' }
+            )
+        };
+        let engine = orm_core::Engine::builder(&plain)
             .search_path(&schemas[1])
             .build()?;
         let mut raw = raw_postgres::RawPostgres::new(&url, &schemas[0])?;
         let mut orm = orm_side::OrmSide::new(engine)?;
-        let mut diesel = diesel_side::DieselSide::postgres(&url, &schemas[2])?;
+        let mut diesel = diesel_side::DieselSide::postgres(&plain, &schemas[2])?;
         report("postgresql", &measure([&mut raw, &mut orm, &mut diesel]));
     }
     for schema in &schemas {
