@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use orm_core::prelude::*;
+use orm_core::Value;
 use tests::proxy::Proxy;
 use tests::{EngineBuilder, TestResult};
 
@@ -209,6 +210,76 @@ fn idle_connections_killed_then_twenty_operations_succeed() -> TestResult {
         }
         assert_eq!(labels(&p.engine)?.len(), 20, "{server}: every write once");
         assert_eq!(p.engine.pool_status().timeouts, 0);
+    }
+    Ok(())
+}
+
+/// Idle connections killed by the server itself (`pg_terminate_backend`, MySQL's `KILL`), as an
+/// administrator or a server-side idle timeout does: the next 20 operations all succeed.
+#[test]
+fn connections_killed_on_the_server_then_twenty_operations_succeed() -> TestResult {
+    for (server, url) in servers() {
+        // The engine's connections are told apart by their application name (PostgreSQL) or
+        // their database (MySQL).
+        let (engine, marker, _db): (Engine, String, Box<dyn std::any::Any>) = match server {
+            "postgres" => {
+                let db = tests::postgres().expect("checked");
+                let marker = format!("orm_kill_{}", db.schema());
+                let sep = if url.contains('?') { '&' } else { '?' };
+                let engine = Engine::builder(&format!("{url}{sep}application_name={marker}"))
+                    .search_path(db.schema())
+                    .max_connections(4)
+                    .build()?;
+                (engine, marker, Box::new(db))
+            }
+            _ => {
+                let db = tests::mysql().expect("checked");
+                let marker = db.database().to_owned();
+                let engine = Engine::builder(&tests::with_database(&url, &marker))
+                    .max_connections(4)
+                    .build()?;
+                (engine, marker, Box::new(db))
+            }
+        };
+        engine.create_all()?;
+        let conns: Vec<_> = (0..4).map(|_| engine.connection()).collect::<Result<_>>()?;
+        drop(conns);
+        let admin = Engine::connect(&url)?;
+        let mut admin = admin.connection()?;
+        let killed = if server == "postgres" {
+            admin
+                .query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE application_name = $1",
+                    &[Value::Text(marker.clone())],
+                )?
+                .rows
+                .len()
+        } else {
+            let ids = admin
+                .query(
+                    "SELECT CAST(id AS SIGNED) FROM information_schema.processlist WHERE db = ?",
+                    &[Value::Text(marker.clone())],
+                )?
+                .rows;
+            for row in &ids {
+                if let Value::I64(id) = row[0] {
+                    admin.batch_execute(&format!("KILL {id}"))?;
+                }
+            }
+            ids.len()
+        };
+        assert_eq!(killed, 4, "{server}: the engine's four idle connections");
+        for n in 0..20 {
+            let mut s = engine.session();
+            if n % 2 == 0 {
+                s.add(Fault::new(format!("after kill {n}")));
+                s.commit()?;
+            } else {
+                s.count(select::<Fault>())?;
+            }
+        }
+        assert_eq!(labels(&engine)?.len(), 10, "{server}");
     }
     Ok(())
 }
