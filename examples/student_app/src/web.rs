@@ -519,14 +519,6 @@ fn set_courses(s: &mut Session, student: &Obj<Student>, wanted: &[i64]) -> Resul
     Ok(())
 }
 
-/// What saving a form led to.
-enum Saved {
-    /// Stored: the student's id.
-    Stored(i64),
-    /// No such student (edit).
-    Missing,
-}
-
 /// A commit error that is the unique e-mail address, told apart by the structured violation.
 fn duplicate_email(e: &Error) -> bool {
     e.is_unique_violation() && e.constraint().is_some_and(|v| v.involves("email"))
@@ -589,17 +581,37 @@ async fn create(db: Db, Form(pairs): Form<Vec<(String, String)>>) -> Page {
             Ok::<_, Error>(id)
         })
         .await;
+    answer(
+        &db,
+        saved.map(Some),
+        title,
+        "/create/".into(),
+        form,
+        "The student was added.",
+    )
+    .await
+}
+
+/// The answer to a submitted form: the student's page with `done` as a flash message, the 404
+/// page for a student that is gone, or the form again, kept as typed, for an e-mail address that
+/// another student has.
+async fn answer(
+    db: &Db,
+    saved: Result<Option<i64>>,
+    title: &str,
+    action: String,
+    form: StudentForm,
+    done: &str,
+) -> Page {
     match saved {
-        Ok(id) => Ok(redirect_with_flash(
-            &format!("/{id}/"),
-            "The student was added.",
-        )),
+        Ok(Some(id)) => Ok(redirect_with_flash(&format!("/{id}/"), done)),
+        Ok(None) => Err(AppError::NotFound),
         Err(e) if duplicate_email(&e) => {
             form_again(
-                &db,
+                db,
                 StatusCode::CONFLICT,
                 title,
-                "/create/".into(),
+                action,
                 form,
                 Some(DUPLICATE_EMAIL.to_owned()),
             )
@@ -656,7 +668,7 @@ async fn edit(db: Db, Path(id): Path<String>, Form(pairs): Form<Vec<(String, Str
     let saved = db
         .run(move |s| {
             let Some(student) = find_student(s, id)? else {
-                return Ok(Saved::Missing);
+                return Ok(None);
             };
             {
                 let mut st = student.write();
@@ -670,28 +682,10 @@ async fn edit(db: Db, Path(id): Path<String>, Form(pairs): Form<Vec<(String, Str
             }
             set_courses(s, &student, &valid.courses)?;
             s.flush()?;
-            Ok::<_, Error>(Saved::Stored(id))
+            Ok::<_, Error>(Some(id))
         })
         .await;
-    match saved {
-        Ok(Saved::Stored(id)) => Ok(redirect_with_flash(
-            &format!("/{id}/"),
-            "The student was updated.",
-        )),
-        Ok(Saved::Missing) => Err(AppError::NotFound),
-        Err(e) if duplicate_email(&e) => {
-            form_again(
-                &db,
-                StatusCode::CONFLICT,
-                title,
-                action,
-                form,
-                Some(DUPLICATE_EMAIL.to_owned()),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    answer(&db, saved, title, action, form, "The student was updated.").await
 }
 
 /// `GET /{id}/delete/`: asks before deleting.

@@ -59,24 +59,15 @@ impl Replica {
             return state.healthy;
         }
         let verdict = self.check(max_lag);
-        state.checked = Some(Instant::now());
         match verdict {
             Ok(()) => {
                 if !state.healthy {
                     tracing::warn!(target: "orm::replica", "replica {} is back in use", self.engine.url());
                 }
                 state.healthy = true;
+                state.checked = Some(Instant::now());
             }
-            Err(reason) => {
-                if state.healthy {
-                    tracing::warn!(
-                        target: "orm::replica",
-                        "replica {} skipped, reads go elsewhere: {reason}",
-                        self.engine.url()
-                    );
-                }
-                state.healthy = false;
-            }
+            Err(reason) => self.set_down(&mut state, &reason),
         }
         state.healthy
     }
@@ -84,6 +75,10 @@ impl Replica {
     /// Takes the replica out of use until its next check.
     pub(crate) fn mark_down(&self, reason: &str) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        self.set_down(&mut state, reason);
+    }
+
+    fn set_down(&self, state: &mut State, reason: &str) {
         if state.healthy {
             tracing::warn!(
                 target: "orm::replica",
