@@ -45,6 +45,36 @@ pub enum Error {
     /// No revision has this id or prefix.
     #[error("unknown revision `{0}`")]
     UnknownRevision(String),
+    /// The database is recorded at a revision the repository does not have.
+    #[error(
+        "the database is at revision {revision}, which the migration repository {} does not have \
+         (a deleted migration file, or one of another branch): restore that migration, or record \
+         the revision the database matches with `stamp <revision>`",
+        directory.display()
+    )]
+    DatabaseAtUnknownRevision {
+        /// The revision in the database's version table.
+        revision: String,
+        /// The repository's directory.
+        directory: PathBuf,
+    },
+    /// An upgrade from base over tables that exist already (made by `create_all`, or by hand).
+    #[error(
+        "the database has no recorded revision but already has the table(s) {} that {revision} \
+         creates: if they match the models (made by `create_all`), record the revision they \
+         match with `stamp {revision}` (or `stamp head`) instead of upgrading, then upgrade from \
+         there",
+        tables.join(", ")
+    )]
+    TablesExist {
+        /// The tables the plan would create that exist.
+        tables: Vec<String>,
+        /// The first revision that creates one of them.
+        revision: String,
+    },
+    /// A downgrade past a migration that says it cannot be undone.
+    #[error("revision {0} is irreversible (`irreversible = true`): it cannot be downgraded")]
+    Irreversible(String),
     /// A revision prefix that matches more than one revision.
     #[error("revision prefix `{prefix}` is ambiguous: it matches {}", candidates.join(", "))]
     AmbiguousRevision {

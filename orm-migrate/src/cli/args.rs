@@ -37,6 +37,12 @@ pub enum Command {
         #[arg(long)]
         from_db: bool,
     },
+    /// Writes an empty revision after the head, for operations written by hand (a data migration).
+    Revision {
+        /// The revision message.
+        #[arg(short, long, default_value = "")]
+        message: String,
+    },
     /// Upgrades the database to a later revision.
     Upgrade {
         /// `head`, `heads`, `+N` or a revision (prefix); with --sql, `FROM:TO` is allowed.
@@ -69,6 +75,7 @@ pub enum Command {
         #[arg(short, long, default_value = "merge heads")]
         message: String,
     },
-    /// Fails (exit code 1) when the models and the database differ.
+    /// Exit code 0 when the models and the database agree, 1 when they differ, 2 when the check
+    /// could not be made (bad arguments, an unreachable database, an unreadable repository).
     Check,
 }

@@ -75,7 +75,12 @@ where
         Ok(code) => code,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
-            1
+            // `check` tells drift (1) from a check that could not be made.
+            if matches!(cli.command, Command::Check) {
+                2
+            } else {
+                1
+            }
         }
     }
 }
@@ -133,6 +138,20 @@ fn execute(cli: &Cli, models: Option<&Metadata>, out: &mut dyn Write) -> Result<
                     line(out, &format!("  Generating {} ... done", g.path.display()))?;
                 }
             }
+        }
+        Command::Revision { message } => {
+            let mut repo = Repository::open(dir)?;
+            let heads: Vec<String> = repo
+                .graph()
+                .heads()
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+            if heads.len() > 1 {
+                return Err(Error::MultipleHeads { heads });
+            }
+            let (_, path) = repo.add(message, heads, Vec::new(), Vec::new())?;
+            line(out, &format!("  Generating {} ... done", path.display()))?;
         }
         Command::Upgrade { target, sql: true } => {
             let repo = Repository::open(dir)?;

@@ -1,5 +1,5 @@
-//! The command line, as `flask db`: `init`, `migrate`, `upgrade`, `downgrade`, `stamp`, `current`,
-//! `history`, `heads`, `merge`, `check`. A thin wrapper over the library, embedded by an application
+//! The command line, as `flask db`: `init`, `migrate`, `revision`, `upgrade`, `downgrade`, `stamp`,
+//! `current`, `history`, `heads`, `merge`, `check`. A thin wrapper over the library, embedded by an application
 //! in one line so that it sees the application's models:
 //!
 //! ```no_run

@@ -156,6 +156,7 @@ mod tests {
             created: String::new(),
             upgrade: vec![],
             downgrade: vec![],
+            irreversible: false,
         }
     }
 

@@ -128,6 +128,7 @@ impl Repository {
             created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             upgrade,
             downgrade,
+            irreversible: false,
         };
         let path = self.dir.join("versions").join(migration.file_name());
         std::fs::write(&path, migration.to_toml()?).map_err(|e| Error::io("write", &path, e))?;

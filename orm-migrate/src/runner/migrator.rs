@@ -65,7 +65,14 @@ impl<'a> Migrator<'a> {
     ///
     /// A database error.
     pub fn current(&self) -> Result<Vec<String>> {
-        version::read_if_exists(&mut self.engine.connection()?)
+        let current = version::read_if_exists(&mut self.engine.connection()?)?;
+        if let Some(unknown) = current.iter().find(|r| self.repo.graph().get(r).is_none()) {
+            return Err(Error::DatabaseAtUnknownRevision {
+                revision: unknown.clone(),
+                directory: self.repo.dir().to_owned(),
+            });
+        }
+        Ok(current)
     }
 
     /// Upgrades to `target` (`head`, `heads`, `+N`, a revision prefix); returns the revisions applied.
@@ -75,8 +82,39 @@ impl<'a> Migrator<'a> {
     /// A target that does not resolve, or the first failing migration (rolled back, with the database
     /// left at the revision before it).
     pub fn upgrade(&mut self, target: &str) -> Result<Vec<String>> {
-        let plan = upgrade_plan(self.repo.graph(), &self.current()?, target)?;
+        let current = self.current()?;
+        let plan = upgrade_plan(self.repo.graph(), &current, target)?;
+        if current.is_empty() {
+            self.refuse_existing_tables(&plan)?;
+        }
         self.run(&plan, Direction::Up)
+    }
+
+    /// From base, the tables the plan creates must not exist yet: they would be made by
+    /// `create_all`, and `stamp` is how such a database is adopted (seed 003).
+    fn refuse_existing_tables(&self, plan: &[String]) -> Result<()> {
+        let existing = self.engine.connection()?.table_names()?;
+        for rev in plan {
+            let Some(m) = self.repo.graph().get(rev) else {
+                continue;
+            };
+            let clashes: Vec<String> = m
+                .upgrade
+                .iter()
+                .filter_map(|op| match op {
+                    crate::Operation::CreateTable { table } => Some(table.name.clone()),
+                    _ => None,
+                })
+                .filter(|name| existing.iter().any(|e| e == name))
+                .collect();
+            if !clashes.is_empty() {
+                return Err(Error::TablesExist {
+                    tables: clashes,
+                    revision: rev.clone(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Downgrades to `target` (`base`, `-N`, a revision prefix); returns the revisions undone.
@@ -141,6 +179,16 @@ impl<'a> Migrator<'a> {
     }
 
     fn run(&mut self, plan: &[String], direction: Direction) -> Result<Vec<String>> {
+        // Refused before anything changes, not half-way down.
+        if direction == Direction::Down {
+            let graph = self.repo.graph();
+            if let Some(rev) = plan
+                .iter()
+                .find(|r| graph.get(r).is_some_and(|m| m.irreversible))
+            {
+                return Err(Error::Irreversible(rev.clone()));
+            }
+        }
         let mut done = Vec::new();
         for rev in plan {
             let migration = self
@@ -148,6 +196,7 @@ impl<'a> Migrator<'a> {
                 .graph()
                 .get(rev)
                 .ok_or_else(|| Error::UnknownRevision(rev.clone()))?;
+
             if self.step(migration, direction)? {
                 done.push(rev.clone());
             }

@@ -138,6 +138,7 @@ mod tests {
             created: String::new(),
             upgrade: vec![],
             downgrade: vec![],
+            irreversible: false,
         };
         RevisionGraph::new([m("a1", &[]), m("b1", &["a1"]), m("c1", &["b1"])]).unwrap()
     }

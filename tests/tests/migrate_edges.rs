@@ -1,0 +1,285 @@
+//! The migration CLI's sharp edges, on a SQLite file and on PostgreSQL (a database of its own):
+//! `revision` for hand-written steps, a database at a revision the repository lacks, `upgrade`
+//! over tables that `create_all` made, `check`'s exit codes, and hand-edited files that are wrong.
+
+mod migrate_common;
+
+use migrate_common::{metadata, post, user};
+use orm_core::schema::Metadata;
+use orm_core::Engine;
+use orm_migrate::cli::run_to;
+
+struct Run {
+    code: u8,
+    out: String,
+    err: String,
+}
+
+/// A database of its own for the CLI: a SQLite file, or a PostgreSQL database dropped afterwards.
+struct Target {
+    url: String,
+    dir: tempfile::TempDir,
+    cleanup: Option<(Engine, String)>,
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.cleanup {
+            if let Ok(mut c) = admin.connection() {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn targets() -> Vec<Target> {
+    let mut out = Vec::new();
+    let dir = tempfile::tempdir().expect("a directory");
+    out.push(Target {
+        url: format!("sqlite:///{}", dir.path().join("app.db").display()),
+        dir,
+        cleanup: None,
+    });
+    if tests::postgres().is_some() {
+        let url = std::env::var(tests::POSTGRES_URL_VAR).unwrap_or_default();
+        let name = format!(
+            "orm_mig_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() % 1_000_000_000)
+                .unwrap_or_default()
+        );
+        let admin = Engine::connect(&url).expect("the server");
+        admin
+            .connection()
+            .and_then(|mut c| c.batch_execute(&format!("CREATE DATABASE {name}")))
+            .expect("a database");
+        out.push(Target {
+            url: tests::with_database(&url, &name),
+            dir: tempfile::tempdir().expect("a directory"),
+            cleanup: Some((admin, name)),
+        });
+    }
+    out
+}
+
+impl Target {
+    fn db(&self, models: Option<&Metadata>, args: &[&str]) -> Run {
+        let repo = self.dir.path().join("migrations");
+        let mut all = vec![
+            "db".to_owned(),
+            "--database-url".to_owned(),
+            self.url.clone(),
+            "--directory".to_owned(),
+            repo.display().to_string(),
+        ];
+        all.extend(args.iter().map(|a| (*a).to_owned()));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run_to(models, all, &mut out, &mut err);
+        Run {
+            code,
+            out: String::from_utf8_lossy(&out).into_owned(),
+            err: String::from_utf8_lossy(&err).into_owned(),
+        }
+    }
+
+    fn ok(&self, models: Option<&Metadata>, args: &[&str]) -> Run {
+        let r = self.db(models, args);
+        assert_eq!(r.code, 0, "{args:?} on {}: {}{}", self.url, r.out, r.err);
+        r
+    }
+
+    fn versions(&self) -> std::path::PathBuf {
+        self.dir.path().join("migrations").join("versions")
+    }
+
+    /// The migration file whose name starts with `revision`.
+    fn file_of(&self, revision: &str) -> std::path::PathBuf {
+        std::fs::read_dir(self.versions())
+            .expect("versions")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(revision))
+            })
+            .expect("the file")
+    }
+}
+
+/// The revision id in a "Generating <dir>/<rev>_<slug>.toml" line.
+fn generated(run: &Run) -> String {
+    let path = run
+        .out
+        .split_whitespace()
+        .find(|w| w.ends_with(".toml"))
+        .expect("a generated file");
+    let name = std::path::Path::new(path)
+        .file_name()
+        .expect("a name")
+        .to_string_lossy()
+        .into_owned();
+    name[..12].to_owned()
+}
+
+#[test]
+fn revision_writes_an_empty_migration_for_hand_written_steps() -> tests::TestResult {
+    for t in targets() {
+        let v1 = metadata([user()]);
+        t.ok(None, &["init"]);
+        let first = generated(&t.ok(Some(&v1), &["migrate", "-m", "users"]));
+        let second = generated(&t.ok(None, &["revision", "-m", "backfill emails"]));
+        let text = std::fs::read_to_string(t.file_of(&second))?;
+        assert!(
+            text.contains(&format!("down_revisions = [\"{first}\"]")),
+            "{text}"
+        );
+        // A hand-written data step, with the step that undoes it.
+        std::fs::write(
+            t.file_of(&second),
+            format!(
+                "{text}\n[[upgrade]]\nop = \"sql\"\nup = \"INSERT INTO \\\"user\\\" (username, email) VALUES ('admin', 'admin@example.com')\"\n\n[[downgrade]]\nop = \"sql\"\nup = \"DELETE FROM \\\"user\\\" WHERE username = 'admin'\"\n"
+            ),
+        )?;
+        t.ok(None, &["upgrade"]);
+        assert!(t.ok(None, &["current"]).out.contains(&second));
+        let engine = Engine::connect(&t.url)?;
+        let count = |e: &Engine| -> orm_core::Result<usize> {
+            Ok(e.connection()?
+                .query("SELECT username FROM \"user\"", &[])?
+                .rows
+                .len())
+        };
+        assert_eq!(count(&engine)?, 1);
+        t.ok(None, &["downgrade", "-1"]);
+        assert_eq!(count(&engine)?, 0);
+    }
+    Ok(())
+}
+
+#[test]
+fn a_database_at_a_revision_the_repository_lacks_is_a_clear_error() -> tests::TestResult {
+    for t in targets() {
+        let (v1, v2) = (metadata([user()]), metadata([user(), post()]));
+        t.ok(None, &["init"]);
+        let first = generated(&t.ok(Some(&v1), &["migrate", "-m", "users"]));
+        t.ok(None, &["upgrade"]);
+        let second = generated(&t.ok(Some(&v2), &["migrate", "-m", "posts"]));
+        t.ok(None, &["upgrade"]);
+        // Another branch: the file of the applied head is gone.
+        std::fs::remove_file(t.file_of(&second))?;
+        for args in [&["current"][..], &["upgrade"], &["downgrade", "-1"]] {
+            let r = t.db(None, args);
+            assert_eq!(r.code, 1, "{args:?}");
+            assert!(
+                r.err
+                    .contains(&format!("the database is at revision {second}"))
+                    && r.err.contains("does not have")
+                    && r.err.contains("stamp"),
+                "{args:?}: {}",
+                r.err
+            );
+        }
+        // What the message says to do works.
+        t.ok(None, &["stamp", &first]);
+        assert!(t.ok(None, &["current"]).out.contains(&first));
+    }
+    Ok(())
+}
+
+#[test]
+fn upgrade_over_tables_create_all_made_says_stamp() -> tests::TestResult {
+    for t in targets() {
+        let v1 = metadata([user(), post()]);
+        t.ok(None, &["init"]);
+        let rev = generated(&t.ok(Some(&v1), &["migrate", "-m", "users and posts"]));
+        // The README's quickstart: create_all first.
+        Engine::connect(&t.url)?.create_tables(&v1)?;
+        let r = t.db(None, &["upgrade"]);
+        assert_eq!(r.code, 1);
+        assert!(
+            r.err.contains("already has the table(s)")
+                && r.err.contains("user")
+                && r.err.contains("post")
+                && r.err.contains(&format!("stamp {rev}")),
+            "{}",
+            r.err
+        );
+        t.ok(None, &["stamp", "head"]);
+        t.ok(None, &["upgrade"]);
+        assert_eq!(t.ok(Some(&v1), &["check"]).code, 0);
+    }
+    Ok(())
+}
+
+#[test]
+fn check_exit_codes_tell_drift_from_errors() -> tests::TestResult {
+    for t in targets() {
+        let (v1, v2) = (metadata([user()]), metadata([user(), post()]));
+        t.ok(None, &["init"]);
+        t.ok(Some(&v1), &["migrate", "-m", "users"]);
+        t.ok(None, &["upgrade"]);
+        assert_eq!(t.db(Some(&v1), &["check"]).code, 0);
+        let drift = t.db(Some(&v2), &["check"]);
+        assert_eq!(drift.code, 1, "{}", drift.out);
+        let unreachable = run_to(
+            Some(&v1),
+            [
+                "db",
+                "--database-url",
+                "postgresql://nobody@127.0.0.1:1/nothing",
+                "check",
+            ],
+            &mut Vec::new(),
+            &mut Vec::new(),
+        );
+        assert_eq!(unreachable, 2, "a check that could not be made");
+        assert_eq!(t.db(Some(&v1), &["check", "--bogus"]).code, 2);
+    }
+    Ok(())
+}
+
+#[test]
+fn hand_edited_files_that_are_wrong_are_refused_when_loaded() -> tests::TestResult {
+    for t in targets() {
+        let v1 = metadata([user()]);
+        t.ok(None, &["init"]);
+        let first = generated(&t.ok(Some(&v1), &["migrate", "-m", "users"]));
+        let path = t.file_of(&first);
+        let good = std::fs::read_to_string(&path)?;
+
+        // No `down_revisions`: not taken for a first revision.
+        std::fs::write(&path, good.replace("down_revisions = []\n", ""))?;
+        let r = t.db(None, &["history"]);
+        assert_eq!(r.code, 1);
+        assert!(
+            r.err.contains("down_revisions") && r.err.contains(&first),
+            "{}",
+            r.err
+        );
+
+        // Upgrade operations and no downgrade: refused unless it says it is irreversible.
+        let cut = good.find("[[downgrade]]").expect("a downgrade");
+        std::fs::write(&path, &good[..cut])?;
+        let r = t.db(None, &["upgrade"]);
+        assert_eq!(r.code, 1);
+        assert!(r.err.contains("no [[downgrade]]"), "{}", r.err);
+        let irreversible = good[..cut].replacen("message = ", "irreversible = true\nmessage = ", 1);
+        std::fs::write(&path, &irreversible)?;
+        t.ok(None, &["upgrade"]);
+        let r = t.db(None, &["downgrade", "base"]);
+        assert_eq!(r.code, 1);
+        assert!(r.err.contains("irreversible"), "{}", r.err);
+        assert!(
+            t.ok(None, &["current"]).out.contains(&first),
+            "nothing was undone"
+        );
+
+        // A message with control characters writes a file that reads back.
+        let r = t.ok(None, &["revision", "-m", "line one\r\nline two\u{7}"]);
+        let rev = generated(&r);
+        let history = t.ok(None, &["history"]).out;
+        assert!(history.contains(&rev), "{history}");
+    }
+    Ok(())
+}
