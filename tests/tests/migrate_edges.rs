@@ -1,11 +1,12 @@
-//! The migration CLI's sharp edges, on a SQLite file and on PostgreSQL (a database of its own):
+//! The migration CLI's sharp edges, on a SQLite file, on PostgreSQL and on MariaDB (a database of
+//! its own each): a foreign-key cycle,
 //! `revision` for hand-written steps, a database at a revision the repository lacks, `upgrade`
 //! over tables that `create_all` made, `check`'s exit codes, and hand-edited files that are wrong.
 
 mod migrate_common;
 
 use migrate_common::{metadata, post, user};
-use orm_core::schema::Metadata;
+use orm_core::schema::{ColumnDef, ColumnType, FkAction, ForeignKeyDef, Metadata, TableDef};
 use orm_core::Engine;
 use orm_migrate::cli::run_to;
 
@@ -20,6 +21,7 @@ struct Target {
     url: String,
     dir: tempfile::TempDir,
     cleanup: Option<(Engine, String)>,
+    _keep: Option<tests::MySqlDb>,
 }
 
 impl Drop for Target {
@@ -39,6 +41,7 @@ fn targets() -> Vec<Target> {
         url: format!("sqlite:///{}", dir.path().join("app.db").display()),
         dir,
         cleanup: None,
+        _keep: None,
     });
     if tests::postgres().is_some() {
         let url = std::env::var(tests::POSTGRES_URL_VAR).unwrap_or_default();
@@ -59,6 +62,16 @@ fn targets() -> Vec<Target> {
             url: tests::with_database(&url, &name),
             dir: tempfile::tempdir().expect("a directory"),
             cleanup: Some((admin, name)),
+            _keep: None,
+        });
+    }
+    if let Some(db) = tests::mysql() {
+        let url = std::env::var(tests::MYSQL_URL_VAR).unwrap_or_default();
+        out.push(Target {
+            url: tests::with_database(&url, db.database()),
+            dir: tempfile::tempdir().expect("a directory"),
+            cleanup: None,
+            _keep: Some(db),
         });
     }
     out
@@ -280,6 +293,72 @@ fn hand_edited_files_that_are_wrong_are_refused_when_loaded() -> tests::TestResu
         let rev = generated(&r);
         let history = t.ok(None, &["history"]).out;
         assert!(history.contains(&rev), "{history}");
+    }
+    Ok(())
+}
+
+/// `Dept { head_id -> emp }` and `Emp { dept_id -> dept }`: tables that refer to each other.
+fn cycle() -> Metadata {
+    let table = |name: &str, column: &str, other: &str| {
+        let mut t = TableDef::new(name);
+        t.columns = vec![
+            ColumnDef::new("id", ColumnType::BigInt).autoincrement_primary_key(),
+            ColumnDef::new(column, ColumnType::BigInt).nullable(true),
+        ];
+        t.primary_key = vec!["id".into()];
+        t.foreign_keys = vec![ForeignKeyDef {
+            name: format!("fk_{name}_{column}_{other}"),
+            columns: vec![column.into()],
+            ref_table: other.into(),
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::NoAction,
+            on_update: FkAction::NoAction,
+        }];
+        t
+    };
+    metadata([
+        table("dept", "head_id", "emp"),
+        table("emp", "dept_id", "dept"),
+    ])
+}
+
+#[test]
+fn a_foreign_key_cycle_migrates_up_and_down() -> tests::TestResult {
+    for t in targets() {
+        let models = cycle();
+        t.ok(None, &["init"]);
+        let r = t.ok(
+            Some(&models),
+            &["migrate", "-m", "departments and employees"],
+        );
+        assert!(r.out.contains("Detected added foreign key"), "{}", r.out);
+        t.ok(None, &["upgrade"]);
+        assert_eq!(t.db(Some(&models), &["check"]).code, 0, "{}", t.url);
+        let engine = Engine::connect(&t.url)?;
+        let mut conn = engine.connection()?;
+        // Both keys hold: a row referring to nothing is refused either way.
+        for sql in [
+            "INSERT INTO dept (head_id) VALUES (42)",
+            "INSERT INTO emp (dept_id) VALUES (42)",
+        ] {
+            let err = conn.batch_execute(sql).expect_err("a dangling reference");
+            assert!(
+                matches!(
+                    err.constraint().map(|v| v.kind),
+                    Some(orm_core::ConstraintKind::ForeignKey)
+                ),
+                "{}: {err}",
+                t.url
+            );
+        }
+        conn.batch_execute("INSERT INTO dept (head_id) VALUES (NULL)")?;
+        conn.batch_execute("INSERT INTO emp (dept_id) SELECT MAX(id) FROM dept")?;
+        drop(conn);
+        t.ok(None, &["downgrade", "base"]);
+        let mut names = engine.connection()?.table_names()?;
+        names.retain(|n| n == "dept" || n == "emp");
+        assert!(names.is_empty(), "{}: {names:?}", t.url);
+        t.ok(None, &["upgrade"]);
     }
     Ok(())
 }

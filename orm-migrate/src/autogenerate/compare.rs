@@ -62,10 +62,18 @@ pub fn compare(target: &Metadata, current: &SchemaState) -> Diff {
             }
         }
     }
+    // Tables that refer to each other (a foreign-key cycle) cannot all be created with their keys:
+    // the keys that close a cycle are added once every table exists (and dropped first on the way
+    // down, the downgrade being the reverse).
+    let mut closing = Vec::new();
     for t in target.tables() {
         if cur.table(&t.name).is_none() {
             let mut table = clean(t);
             let indexes = std::mem::take(&mut table.indexes);
+            let (later, now): (Vec<_>, Vec<_>) = std::mem::take(&mut table.foreign_keys)
+                .into_iter()
+                .partition(|fk| target.deferred_foreign_keys(&t.name, &fk.name));
+            table.foreign_keys = now;
             push(&mut cur, &mut ops, Operation::CreateTable { table });
             for index in indexes {
                 let op = Operation::CreateIndex {
@@ -74,7 +82,18 @@ pub fn compare(target: &Metadata, current: &SchemaState) -> Diff {
                 };
                 push(&mut cur, &mut ops, op);
             }
+            closing.extend(
+                later
+                    .into_iter()
+                    .map(|foreign_key| Operation::AddForeignKey {
+                        table: t.name.clone(),
+                        foreign_key,
+                    }),
+            );
         }
+    }
+    for op in closing {
+        push(&mut cur, &mut ops, op);
     }
     for t in target.tables() {
         for op in compare_table(t, &cur) {
