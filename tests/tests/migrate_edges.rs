@@ -362,3 +362,73 @@ fn a_foreign_key_cycle_migrates_up_and_down() -> tests::TestResult {
     }
     Ok(())
 }
+
+/// Names past PostgreSQL's 63 bytes are shortened by the convention (a hash suffix), so that the
+/// database keeps them whole and `check` finds no drift after the upgrade.
+#[test]
+fn long_convention_names_never_drift() -> tests::TestResult {
+    for t in targets() {
+        let mut table = TableDef::new("enrollment_history");
+        table.columns = vec![
+            ColumnDef::new("id", ColumnType::BigInt).autoincrement_primary_key(),
+            ColumnDef::new("student_identifier_number", ColumnType::BigInt),
+            ColumnDef::new("course_identifier_number", ColumnType::BigInt),
+        ];
+        table.primary_key = vec!["id".into()];
+        let index = migrate_common::index(
+            "enrollment_history",
+            &["student_identifier_number", "course_identifier_number"],
+            false,
+        );
+        assert_eq!(index.name.len(), 63, "{}", index.name);
+        table.indexes = vec![index];
+        let models = metadata([table]);
+        t.ok(None, &["init"]);
+        t.ok(Some(&models), &["migrate", "-m", "history"]);
+        t.ok(None, &["upgrade"]);
+        let r = t.db(Some(&models), &["check"]);
+        assert_eq!(r.code, 0, "{}: {}", t.url, r.out);
+    }
+    Ok(())
+}
+
+/// A table the models do not own (another application's, an extension's): `check` and
+/// `migrate --from-db` leave it alone when told to.
+#[test]
+fn include_and_exclude_filters_leave_other_tables_alone() -> tests::TestResult {
+    for t in targets() {
+        let models = metadata([user()]);
+        t.ok(None, &["init"]);
+        t.ok(Some(&models), &["migrate", "-m", "users"]);
+        t.ok(None, &["upgrade"]);
+        Engine::connect(&t.url)?
+            .connection()?
+            .batch_execute("CREATE TABLE legacy_audit (id INTEGER PRIMARY KEY)")?;
+        let drift = t.db(Some(&models), &["check"]);
+        assert_eq!(drift.code, 1, "{}", drift.out);
+        assert!(drift.out.contains("legacy_audit"), "{}", drift.out);
+        for filter in [
+            &["--exclude-table", "legacy_*"][..],
+            &["--include-table", "user", "--include-table", "post"],
+        ] {
+            let args: Vec<&str> = ["check"].iter().chain(filter).copied().collect();
+            assert_eq!(t.db(Some(&models), &args).code, 0, "{args:?}");
+            let args: Vec<&str> = ["migrate", "--from-db", "-m", "x"]
+                .iter()
+                .chain(filter)
+                .copied()
+                .collect();
+            let r = t.ok(Some(&models), &args);
+            assert!(
+                r.out.contains("No changes in schema detected"),
+                "{args:?}: {}",
+                r.out
+            );
+        }
+        assert_eq!(
+            t.db(Some(&models), &["check", "--exclude-table", "["]).code,
+            2
+        );
+    }
+    Ok(())
+}

@@ -3,9 +3,11 @@
 //! Alembic says it, and the new revision file.
 
 mod compare;
+mod filter;
 mod render;
 mod revision;
 
 pub use compare::{compare, Diff};
+pub use filter::TableFilter;
 pub use render::{detected, warnings};
-pub use revision::{generate, Generated};
+pub use revision::{generate, generate_filtered, Generated};

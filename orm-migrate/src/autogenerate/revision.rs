@@ -38,12 +38,30 @@ pub fn generate(
     message: &str,
     live: Option<&Engine>,
 ) -> Result<Option<Generated>> {
+    generate_filtered(repo, models, message, live, &super::TableFilter::new())
+}
+
+/// [`generate`], looking only at the tables `filter` allows, in the models and in the schema.
+///
+/// # Errors
+///
+/// As [`generate`]; a model table that refers to a table the filter leaves out.
+pub fn generate_filtered(
+    repo: &mut Repository,
+    models: &Metadata,
+    message: &str,
+    live: Option<&Engine>,
+    filter: &super::TableFilter,
+) -> Result<Option<Generated>> {
     let head = repo.graph().head()?.map(str::to_owned);
     let current = match live {
-        Some(engine) => SchemaState::from_tables(reflect(&mut engine.connection()?)?),
-        None => repo.schema()?,
+        Some(engine) => {
+            SchemaState::from_tables(filter.tables(reflect(&mut engine.connection()?)?))
+        }
+        None => SchemaState::from_tables(filter.tables(repo.schema()?.tables().cloned().collect())),
     };
-    let diff = compare(models, &current);
+    let models = filter.models(models)?;
+    let diff = compare(&models, &current);
     if diff.is_empty() {
         return Ok(None);
     }

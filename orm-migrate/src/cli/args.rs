@@ -18,6 +18,13 @@ pub struct Cli {
     /// The migration repository.
     #[arg(long, short = 'd', global = true, default_value = crate::repository::DEFAULT_DIRECTORY)]
     pub directory: PathBuf,
+    /// `migrate` and `check` look only at tables matching this glob pattern (repeatable).
+    #[arg(long = "include-table", global = true, value_name = "PATTERN")]
+    pub include_tables: Vec<String>,
+    /// `migrate` and `check` never look at tables matching this glob pattern (repeatable): tables
+    /// another application or an extension owns in the same database.
+    #[arg(long = "exclude-table", global = true, value_name = "PATTERN")]
+    pub exclude_tables: Vec<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

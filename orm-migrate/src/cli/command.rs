@@ -9,10 +9,10 @@ use orm_core::schema::Metadata;
 use orm_core::Engine;
 
 use super::{Cli, Command};
-use crate::autogenerate::{detected, generate};
+use crate::autogenerate::{detected, generate_filtered, TableFilter};
 use crate::error::{Error, Result};
 use crate::repository::Repository;
-use crate::runner::{check, upgrade_sql, Migrator};
+use crate::runner::{check_filtered, upgrade_sql, Migrator};
 
 const INFO: &str = "INFO  [orm_migrate]";
 
@@ -98,6 +98,17 @@ fn engine(cli: &Cli) -> Result<Engine> {
     Ok(Engine::connect(&database_url(cli))?)
 }
 
+fn table_filter(cli: &Cli) -> Result<TableFilter> {
+    let mut filter = TableFilter::new();
+    for p in &cli.include_tables {
+        filter = filter.include(p)?;
+    }
+    for p in &cli.exclude_tables {
+        filter = filter.exclude(p)?;
+    }
+    Ok(filter)
+}
+
 fn need_models(models: Option<&Metadata>) -> Result<&Metadata> {
     models.ok_or_else(|| {
         Error::Unsupported(
@@ -126,7 +137,8 @@ fn execute(cli: &Cli, models: Option<&Metadata>, out: &mut dyn Write) -> Result<
             let models = need_models(models)?;
             let mut repo = Repository::open(dir)?;
             let live = if *from_db { Some(engine(cli)?) } else { None };
-            match generate(&mut repo, models, message, live.as_ref())? {
+            let filter = table_filter(cli)?;
+            match generate_filtered(&mut repo, models, message, live.as_ref(), &filter)? {
                 None => line(out, &format!("{INFO} No changes in schema detected."))?,
                 Some(g) => {
                     for d in &g.detected {
@@ -246,7 +258,7 @@ fn execute(cli: &Cli, models: Option<&Metadata>, out: &mut dyn Write) -> Result<
         Command::Check => {
             let models = need_models(models)?;
             let engine = engine(cli)?;
-            let diff = check(&engine, models)?;
+            let diff = check_filtered(&engine, models, &table_filter(cli)?)?;
             if diff.is_empty() {
                 line(out, &format!("{INFO} No new upgrade operations detected."))?;
             } else {

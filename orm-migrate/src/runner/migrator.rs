@@ -446,6 +446,22 @@ fn foreign_key_check(conn: &mut Connection, check: &str, revision: &str) -> Resu
 ///
 /// A database error.
 pub fn check(engine: &Engine, models: &Metadata) -> Result<Diff> {
-    let live = reflect(&mut engine.connection()?)?;
-    Ok(compare(models, &SchemaState::from_tables(live)))
+    check_filtered(engine, models, &crate::autogenerate::TableFilter::new())
+}
+
+/// [`check`], looking only at the tables `filter` allows, in the models and in the database.
+///
+/// # Errors
+///
+/// As [`check`].
+pub fn check_filtered(
+    engine: &Engine,
+    models: &Metadata,
+    filter: &crate::autogenerate::TableFilter,
+) -> Result<Diff> {
+    let live = filter.tables(reflect(&mut engine.connection()?)?);
+    Ok(compare(
+        &filter.models(models)?,
+        &SchemaState::from_tables(live),
+    ))
 }

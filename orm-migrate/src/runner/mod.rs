@@ -7,7 +7,7 @@ mod plan;
 mod progress;
 mod version;
 
-pub use migrator::{check, Migrator};
+pub use migrator::{check, check_filtered, Migrator};
 pub use offline::upgrade_sql;
 pub use plan::{downgrade_plan, upgrade_plan};
 pub use progress::PROGRESS_TABLE;
