@@ -432,3 +432,57 @@ fn include_and_exclude_filters_leave_other_tables_alone() -> tests::TestResult {
     }
     Ok(())
 }
+
+/// Warnings where an upgrade may fail on rows present, and none for a widening.
+#[test]
+fn warnings_for_not_null_without_default_and_none_for_widening() -> tests::TestResult {
+    let t = targets().swap_remove(0);
+    let table = |email_len: u32, extra: Option<ColumnDef>| {
+        let mut u = user();
+        for c in &mut u.columns {
+            if c.name == "email" {
+                c.ty = ColumnType::Varchar(email_len);
+            }
+        }
+        u.columns.extend(extra);
+        metadata([u])
+    };
+    t.ok(None, &["init"]);
+    t.ok(Some(&table(120, None)), &["migrate", "-m", "users"]);
+    let wider = t.ok(Some(&table(200, None)), &["migrate", "-m", "wider"]);
+    assert!(!wider.out.contains("WARNING"), "{}", wider.out);
+    let narrower = t.ok(Some(&table(50, None)), &["migrate", "-m", "narrower"]);
+    assert!(
+        narrower.out.contains("may fail on, or truncate"),
+        "{}",
+        narrower.out
+    );
+    let required = ColumnDef::new("nickname", ColumnType::Varchar(20));
+    let added = t.ok(
+        Some(&table(50, Some(required))),
+        &["migrate", "-m", "nickname"],
+    );
+    assert!(
+        added
+            .out
+            .contains("adding NOT NULL column 'user.nickname' without a server default"),
+        "{}",
+        added.out
+    );
+    let optional = ColumnDef::new("motto", ColumnType::Text).nullable(true);
+    let mut both = table(
+        50,
+        Some(ColumnDef::new("nickname", ColumnType::Varchar(20))),
+    );
+    let _ = &mut both;
+    let calm = t.ok(
+        Some(&metadata([{
+            let mut u = both.tables()[0].clone();
+            u.columns.push(optional);
+            u
+        }])),
+        &["migrate", "-m", "motto"],
+    );
+    assert!(!calm.out.contains("WARNING"), "{}", calm.out);
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! What autogenerate detected, in Alembic's words, and warnings for what loses data.
 
 use crate::ops::Operation;
+use orm_core::schema::ColumnType;
 
 fn list(columns: &[String]) -> String {
     let quoted: Vec<String> = columns.iter().map(|c| format!("'{c}'")).collect();
@@ -112,16 +113,57 @@ pub fn warnings(ops: &[Operation]) -> Vec<String> {
                 "dropping column '{table}.{}' deletes its data; if it was renamed, set `rename_from` on the field",
                 column.name
             )),
+            AddColumn { table, column }
+                if !column.nullable && column.server_default.is_none() && !column.autoincrement =>
+            {
+                Some(format!(
+                    "adding NOT NULL column '{table}.{}' without a server default fails on a table \
+                     that has rows: give it a server_default, or add it nullable, fill it in a \
+                     data step (`revision`) and make it NOT NULL in a later migration",
+                    column.name
+                ))
+            }
             AlterColumn {
                 table,
                 column,
                 from,
                 to,
-            } if from.ty != to.ty => Some(format!(
-                "changing the type of '{table}.{column}' from {} to {} may fail on, or truncate, existing values",
-                from.ty, to.ty
-            )),
+            } => {
+                let mut said = Vec::new();
+                if from.ty != to.ty && !widens(&from.ty, &to.ty) {
+                    said.push(format!(
+                        "changing the type of '{table}.{column}' from {} to {} may fail on, or \
+                         truncate, existing values",
+                        from.ty, to.ty
+                    ));
+                }
+                if from.nullable && !to.nullable && to.server_default.is_none() {
+                    said.push(format!(
+                        "making '{table}.{column}' NOT NULL fails if a row holds NULL there: fill \
+                         those rows first (a data step, `revision`)"
+                    ));
+                }
+                (!said.is_empty()).then(|| said.join("; "))
+            }
             _ => None,
         })
         .collect()
+}
+
+/// Whether every value of `from` fits `to` unchanged: a longer VARCHAR, VARCHAR to TEXT, a wider
+/// integer or float.
+fn widens(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType::*;
+    let rank = |t: &ColumnType| match t {
+        SmallInt => Some(1),
+        Integer => Some(2),
+        BigInt => Some(3),
+        _ => None,
+    };
+    match (from, to) {
+        (Varchar(a), Varchar(b)) => b >= a,
+        (Varchar(_), Text) => true,
+        (Real, Double) => true,
+        _ => matches!((rank(from), rank(to)), (Some(a), Some(b)) if b >= a),
+    }
 }
