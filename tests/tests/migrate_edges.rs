@@ -486,3 +486,124 @@ fn warnings_for_not_null_without_default_and_none_for_widening() -> tests::TestR
     assert!(!calm.out.contains("WARNING"), "{}", calm.out);
     Ok(())
 }
+
+/// Pipes `script` into the database's own client with its default settings; returns whether the
+/// client succeeded. `None` when the client is not installed (a failure under CI).
+fn pipe(t: &Target, script: &str) -> Option<bool> {
+    use std::io::Write as _;
+    let mut command = if let Some(path) = t.url.strip_prefix("sqlite:///") {
+        let mut c = std::process::Command::new("sqlite3");
+        c.arg(path);
+        c
+    } else if t.url.starts_with("postgresql://") {
+        let mut c = std::process::Command::new("psql");
+        c.arg(t.url.split('?').next().unwrap_or(&t.url)).arg("-q");
+        c
+    } else {
+        return None; // MySQL: its client stops at the first error by default
+    };
+    let child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "the database clients must be installed in CI: {e}"
+            );
+            eprintln!(
+                "note: {:?} not found: its offline-SQL test is skipped",
+                command
+            );
+            return None;
+        }
+    };
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("the script goes in");
+    Some(child.wait().expect("the client ends").success())
+}
+
+/// Offline SQL piped into `sqlite3` and `psql` as they come: a revision that fails half-way (a
+/// destructive statement after the failing one) stops the script; the database stays at the last
+/// good revision with every row, and no later revision applies. `downgrade --sql` undoes a range.
+#[test]
+fn offline_sql_is_safe_to_pipe_into_the_clients() -> tests::TestResult {
+    for t in targets() {
+        let (v1, v2) = (metadata([user()]), metadata([user(), post()]));
+        t.ok(None, &["init"]);
+        let first = generated(&t.ok(Some(&v1), &["migrate", "-m", "users"]));
+        t.ok(None, &["upgrade"]);
+        let engine = Engine::connect(&t.url)?;
+        engine.connection()?.batch_execute(
+            "INSERT INTO \"user\" (username, email) VALUES ('a', 'a@x'), ('b', 'b@x'), ('c', 'c@x')",
+        )?;
+        let broken = generated(&t.ok(None, &["revision", "-m", "broken"]));
+        let path = t.file_of(&broken);
+        let text = std::fs::read_to_string(&path)?;
+        std::fs::write(
+            &path,
+            format!(
+                "{text}\n[[upgrade]]\nop = \"sql\"\nup = \"INSERT INTO no_such_table VALUES (1)\"\n\n\
+                 [[upgrade]]\nop = \"sql\"\nup = \"DELETE FROM \\\"user\\\"\"\n\n\
+                 [[downgrade]]\nop = \"sql\"\nup = \"SELECT 1\"\n"
+            ),
+        )?;
+        t.ok(Some(&v2), &["migrate", "-m", "posts"]);
+        let script = t
+            .ok(None, &["upgrade", "--sql", &format!("{first}:head")])
+            .out;
+        let Some(ok) = pipe(&t, &script) else {
+            continue;
+        };
+        assert!(!ok, "{}: the client reports the failure", t.url);
+        assert!(t.ok(None, &["current"]).out.contains(&first), "{}", t.url);
+        let users = engine
+            .connection()?
+            .query("SELECT * FROM \"user\"", &[])?
+            .rows
+            .len();
+        assert_eq!(users, 3, "{}: nothing lost", t.url);
+        let tables = engine.connection()?.table_names()?;
+        assert!(
+            !tables.iter().any(|n| n == "post"),
+            "{}: no later revision",
+            t.url
+        );
+
+        // Repaired, the rest applies; then the whole range is undone offline.
+        std::fs::write(
+            &path,
+            format!(
+                "{text}\n[[upgrade]]\nop = \"sql\"\nup = \"UPDATE \\\"user\\\" SET email = email\"\n\n\
+                 [[downgrade]]\nop = \"sql\"\nup = \"SELECT 1\"\n"
+            ),
+        )?;
+        let script = t
+            .ok(None, &["upgrade", "--sql", &format!("{first}:head")])
+            .out;
+        assert_eq!(pipe(&t, &script), Some(true), "{}", t.url);
+        assert!(t.ok(None, &["current"]).out.contains("(head)"), "{}", t.url);
+        let down = t
+            .ok(None, &["downgrade", "--sql", &format!("head:{first}")])
+            .out;
+        assert_eq!(pipe(&t, &down), Some(true), "{}: {down}", t.url);
+        assert!(t.ok(None, &["current"]).out.contains(&first), "{}", t.url);
+        assert!(!engine
+            .connection()?
+            .table_names()?
+            .iter()
+            .any(|n| n == "post"));
+        // A script for a database at another revision refuses to run at all.
+        let stale = t.ok(None, &["upgrade", "--sql", "head"]).out; // written for base
+        assert_eq!(pipe(&t, &stale), Some(false), "{}", t.url);
+        assert!(t.ok(None, &["current"]).out.contains(&first), "{}", t.url);
+    }
+    Ok(())
+}

@@ -61,9 +61,12 @@ pub enum Command {
     },
     /// Reverts the database to an earlier revision.
     Downgrade {
-        /// `base`, `-N` or a revision (prefix).
+        /// `base`, `-N` or a revision (prefix); with --sql, `FROM:TO` (FROM defaults to the head).
         #[arg(default_value = "-1", allow_hyphen_values = true)]
         target: String,
+        /// Prints the SQL instead of running it.
+        #[arg(long)]
+        sql: bool,
     },
     /// Records a revision as the database's without running migrations.
     Stamp {

@@ -12,7 +12,7 @@ use super::{Cli, Command};
 use crate::autogenerate::{detected, generate_filtered, TableFilter};
 use crate::error::{Error, Result};
 use crate::repository::Repository;
-use crate::runner::{check_filtered, upgrade_sql, Migrator};
+use crate::runner::{check_filtered, downgrade_sql, upgrade_sql, Migrator};
 
 const INFO: &str = "INFO  [orm_migrate]";
 
@@ -188,7 +188,34 @@ fn execute(cli: &Cli, models: Option<&Metadata>, out: &mut dyn Write) -> Result<
             }
             result?;
         }
-        Command::Downgrade { target } => {
+        Command::Downgrade { target, sql: true } => {
+            let repo = Repository::open(dir)?;
+            let (from, to) = match target.split_once(':') {
+                Some((from, to)) if from != "head" => {
+                    (vec![repo.graph().resolve(from)?.revision.clone()], to)
+                }
+                Some((_, to)) => (
+                    repo.graph()
+                        .head()?
+                        .map(str::to_owned)
+                        .into_iter()
+                        .collect(),
+                    to,
+                ),
+                None => (
+                    repo.graph()
+                        .head()?
+                        .map(str::to_owned)
+                        .into_iter()
+                        .collect(),
+                    target.as_str(),
+                ),
+            };
+            let kind = orm_core::engine::dialect_of(&database_url(cli))?.kind();
+            let sql = downgrade_sql(&repo, kind, &from, to)?;
+            write!(out, "{sql}").map_err(|e| Error::io("write", "standard output", e))?;
+        }
+        Command::Downgrade { target, sql: false } => {
             let repo = Repository::open(dir)?;
             let engine = engine(cli)?;
             let mut lines = Vec::new();

@@ -8,7 +8,7 @@ mod progress;
 mod version;
 
 pub use migrator::{check, check_filtered, Migrator};
-pub use offline::upgrade_sql;
+pub use offline::{downgrade_sql, upgrade_sql};
 pub use plan::{downgrade_plan, upgrade_plan};
 pub use progress::PROGRESS_TABLE;
 pub use version::VERSION_TABLE;
