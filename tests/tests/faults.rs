@@ -284,6 +284,29 @@ fn connections_killed_on_the_server_then_twenty_operations_succeed() -> TestResu
     Ok(())
 }
 
+/// A pool of one connection, cut: the dead connection's slot is given back before another is
+/// asked for, so the next operation succeeds at once instead of waiting for the checkout timeout.
+#[test]
+fn a_pool_of_one_recovers_at_once() -> TestResult {
+    for (server, _) in servers() {
+        let p = proxied(server, |b| {
+            b.max_connections(1)
+                .checkout_timeout(Duration::from_secs(5))
+        });
+        p.engine.create_all()?;
+        assert_eq!(labels(&p.engine)?.len(), 0);
+        p.proxy.cut_all();
+        let started = Instant::now();
+        assert_eq!(labels(&p.engine)?.len(), 0);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{server}: took {:?}",
+            started.elapsed()
+        );
+    }
+    Ok(())
+}
+
 /// A session's connection killed before `commit()`: the commit succeeds and writes every pending
 /// object once. Killed inside the transaction (after a flush): the commit fails, the objects are as
 /// before it, and the next `commit()` writes them once.

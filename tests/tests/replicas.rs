@@ -94,6 +94,16 @@ fn reads_go_to_the_replica_until_they_must_not() -> TestResult {
     assert!(!reads_from_replica(&mut writer)?);
     assert_eq!(writer.count(select::<Reading>())?, 1);
 
+    // A raw statement that writes goes to the primary (and pins the session).
+    let mut raw_writer = engine.session();
+    let ids: Vec<(i64,)> =
+        raw_writer.raw_all(&raw("INSERT INTO reading (value) VALUES (7) RETURNING id"))?;
+    assert_eq!(ids.len(), 1);
+    assert!(raw_writer.is_on_primary());
+    raw_writer.raw_execute(&raw("DELETE FROM reading WHERE value = 7"))?;
+    raw_writer.commit()?;
+    drop(raw_writer);
+
     // Pinned by hand.
     let mut pinned = engine.session();
     pinned.on_primary();

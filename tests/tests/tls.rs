@@ -95,11 +95,12 @@ fn tls_settings_that_cannot_work_are_clear_errors() -> TestResult {
     ))
     .expect_err("no certificate in the file");
     assert!(err.to_string().contains("no PEM certificate"), "{err}");
-    if std::env::var_os("HOME").is_none_or(|h| {
-        !std::path::Path::new(&h)
+    let default_root = std::env::var_os("HOME").is_some_and(|h| {
+        std::path::Path::new(&h)
             .join(".postgresql/root.crt")
             .is_file()
-    }) {
+    });
+    if !default_root {
         let err = Engine::connect(&format!("{url}?sslmode=verify-full"))
             .expect_err("nothing to check against");
         assert!(err.to_string().contains("sslrootcert"), "{err}");

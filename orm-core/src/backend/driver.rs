@@ -163,13 +163,6 @@ pub trait Backend: Send {
     /// True when the connection is known to be unusable (the pool then discards it).
     fn is_broken(&self) -> bool;
 
-    /// Whether `query_rows` has every row before it hands the first over (PostgreSQL, SQLite's
-    /// steps are local); `false` where rows are read off the socket as they are handed over
-    /// (MySQL), so that a lost connection can interrupt them half-way.
-    fn buffers_rows(&self) -> bool {
-        true
-    }
-
     /// A round trip that proves the connection alive (`SELECT 1`), unseen by statement events.
     ///
     /// # Errors

@@ -15,7 +15,10 @@ use crate::value::Value;
 
 /// A connection taken from an [`crate::Engine`]'s pool; it goes back to the pool when dropped.
 pub struct Connection {
-    backend: r2d2::PooledConnection<Manager>,
+    /// The pooled backend; `None` only after it died and no other could be had (every call then
+    /// fails with [`Error::ConnectionLost`]).
+    backend: Option<r2d2::PooledConnection<Manager>>,
+    dialect: &'static dyn Dialect,
     shared: Arc<Shared>,
     in_transaction: bool,
     /// PostgreSQL: a statement failed inside the transaction, which the server has therefore
@@ -41,7 +44,8 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     pub(crate) fn new(backend: r2d2::PooledConnection<Manager>, shared: Arc<Shared>) -> Self {
         Connection {
-            backend,
+            dialect: backend.backend.dialect(),
+            backend: Some(backend),
             shared,
             in_transaction: false,
             aborted: false,
@@ -70,7 +74,25 @@ impl Connection {
 
     /// The dialect of this connection's database.
     pub fn dialect(&self) -> &'static dyn Dialect {
-        self.backend.backend.dialect()
+        self.dialect
+    }
+
+    /// The pooled backend.
+    fn pooled(&mut self) -> Result<&mut r2d2::PooledConnection<Manager>> {
+        self.backend.as_mut().ok_or_else(|| Error::ConnectionLost {
+            message: "the connection died and no other could be taken from the pool".to_owned(),
+        })
+    }
+
+    /// No statement of this connection is sent twice, whatever fails (a replica's health check).
+    pub(crate) fn without_resend(mut self) -> Self {
+        self.fresh = false;
+        self
+    }
+
+    /// The replica this connection reads from, if it does.
+    pub(crate) fn replica(&self) -> Option<&Arc<super::replica::Replica>> {
+        self.replica.as_ref()
     }
 
     fn run<T>(
@@ -79,16 +101,16 @@ impl Connection {
         params: &[Value],
         f: impl FnMut(&mut dyn Backend, &str, &[Value]) -> Result<T>,
     ) -> Result<T> {
-        self.run_with(sql, params, false, f)
+        self.run_with(sql, params, None, f)
     }
 
-    /// As [`Connection::run`]; `streaming`: rows may reach the caller before an error, so the
-    /// statement is never sent twice.
+    /// As [`Connection::run`]; `delivered`, for a query whose rows reach the caller as they are
+    /// read: set once a row was handed over, after which the statement is never sent twice.
     fn run_with<T>(
         &mut self,
         sql: &str,
         params: &[Value],
-        streaming: bool,
+        delivered: Option<&std::cell::Cell<bool>>,
         mut f: impl FnMut(&mut dyn Backend, &str, &[Value]) -> Result<T>,
     ) -> Result<T> {
         self.check_params(params)?;
@@ -99,39 +121,49 @@ impl Connection {
         let slow = self.shared.slow_micros.load(Ordering::Relaxed);
         let listening = self.shared.has_listeners() || !self.session_logs.is_empty() || slow > 0;
         let started = listening.then(Instant::now);
-        let mut result = f(&mut *self.backend.backend, sql, params);
-        // A dead connection is replaced and the statement sent again where nothing can be lost or
-        // done twice: on the first statement of a checkout outside a transaction (nothing was sent
-        // on it yet), and on a replica, which only reads, unless rows were already handed over
-        // (a stream).
+        let mut result = f(&mut *self.pooled()?.backend, sql, params);
+        // A dead connection is replaced and the statement sent again only where that cannot do
+        // anything twice: a statement that changes nothing (a read, BEGIN, SET), outside a
+        // transaction, with no rows handed over yet, and on the first statement of a checkout or on
+        // a replica (whose dead connection gives way to a primary one).
         let first = std::mem::replace(&mut self.fresh, false);
-        let replayable = (first || self.replica.is_some()) && !streaming && !self.in_transaction;
+        let replayable = (first || self.replica.is_some())
+            && !delivered.is_some_and(std::cell::Cell::get)
+            && !self.in_transaction
+            && resendable(sql);
         if replayable && result.as_ref().is_err_and(Error::is_connection_lost) {
-            self.backend.backend.mark_broken();
+            if let Some(dead) = self.backend.as_mut() {
+                dead.backend.mark_broken();
+            }
+            // Its slot goes back to the pool before another connection is asked for.
+            self.backend = None;
             if let (Some(replica), Err(e)) = (self.replica.take(), &result) {
                 // Replaced by a primary connection: reads go on there.
                 replica.mark_down(&e.to_string());
             }
             if let Ok(replacement) = self.shared.checkout_checked(true) {
-                self.backend = replacement;
+                self.backend = Some(replacement);
                 self.catch_up_with_schema();
-                result = f(&mut *self.backend.backend, sql, params);
+                result = f(&mut *self.pooled()?.backend, sql, params);
             }
         }
         if result.as_ref().is_err_and(Error::is_stale_statement) {
             // Another connection or process changed a table under a prepared statement: prepare
             // it again and, outside a transaction, run it once more. (Inside one the failure
             // aborted it already; with the statements forgotten, the caller's retry works.)
-            self.backend.backend.forget_statements();
+            self.pooled()?.backend.forget_statements();
             if !self.in_transaction {
-                result = f(&mut *self.backend.backend, sql, params);
+                result = f(&mut *self.pooled()?.backend, sql, params);
             }
         }
         if crate::backend::changes_schema(sql) {
             // Every prepared statement may be stale now: this connection's at once, the engine's
             // other connections' before their next statement.
-            self.backend.backend.forget_statements();
-            self.backend.epoch = self.shared.schema_epoch.fetch_add(1, Ordering::AcqRel) + 1;
+            let epoch = self.shared.schema_epoch.fetch_add(1, Ordering::AcqRel) + 1;
+            if let Some(p) = self.backend.as_mut() {
+                p.backend.forget_statements();
+                p.epoch = epoch;
+            }
         }
         if let Some(started) = started {
             let took = started.elapsed();
@@ -192,9 +224,11 @@ impl Connection {
     /// Forgets the prepared statements made before this engine last changed the schema.
     fn catch_up_with_schema(&mut self) {
         let epoch = self.shared.schema_epoch.load(Ordering::Acquire);
-        if self.backend.epoch != epoch {
-            self.backend.backend.forget_statements();
-            self.backend.epoch = epoch;
+        if let Some(p) = self.backend.as_mut() {
+            if p.epoch != epoch {
+                p.backend.forget_statements();
+                p.epoch = epoch;
+            }
         }
     }
 
@@ -205,7 +239,9 @@ impl Connection {
             self.aborted = true;
         }
         if matches!(e, Error::ConnectionLost { .. } | Error::Database { .. }) {
-            self.backend.suspect = true;
+            if let Some(p) = self.backend.as_mut() {
+                p.suspect = true;
+            }
         }
         self.shared.complete_error(e, sql)
     }
@@ -240,7 +276,8 @@ impl Connection {
             self.check_params(row)?;
         }
         self.catch_up_with_schema();
-        let result = self.backend.backend.execute_each(sql, params, width);
+        self.fresh = false;
+        let result = self.pooled()?.backend.execute_each(sql, params, width);
         result.map_err(|e| self.failed(e, sql))
     }
 
@@ -265,8 +302,14 @@ impl Connection {
         params: &[Value],
         mut f: impl FnMut(&dyn Row) -> Result<bool>,
     ) -> Result<()> {
-        let streaming = !self.backend.backend.buffers_rows();
-        self.run_with(sql, params, streaming, |b, s, p| b.query_rows(s, p, &mut f))
+        let delivered = std::cell::Cell::new(false);
+        let mut g = |row: &dyn Row| {
+            delivered.set(true);
+            f(row)
+        };
+        self.run_with(sql, params, Some(&delivered), |b, s, p| {
+            b.query_rows(s, p, &mut g)
+        })
     }
 
     /// As [`Connection::query_rows`], streaming: the rows are not fetched in one go first, so a
@@ -281,7 +324,14 @@ impl Connection {
         params: &[Value],
         mut f: impl FnMut(&dyn Row) -> Result<bool>,
     ) -> Result<()> {
-        self.run_with(sql, params, true, |b, s, p| b.stream_rows(s, p, &mut f))
+        let delivered = std::cell::Cell::new(false);
+        let mut g = |row: &dyn Row| {
+            delivered.set(true);
+            f(row)
+        };
+        self.run_with(sql, params, Some(&delivered), |b, s, p| {
+            b.stream_rows(s, p, &mut g)
+        })
     }
 
     /// The key this connection's last INSERT generated (SQLite reports it with no statement; other
@@ -294,7 +344,8 @@ impl Connection {
         match self.dialect().last_insert_id_sql() {
             Some(sql) => self.run(sql, &[], |b, _, _| b.last_insert_id()),
             None => {
-                let result = self.backend.backend.last_insert_id();
+                self.fresh = false;
+                let result = self.pooled()?.backend.last_insert_id();
                 result.map_err(|e| self.failed(e, ""))
             }
         }
@@ -304,7 +355,9 @@ impl Connection {
     /// consecutive from [`Connection::last_insert_id`] (MySQL with `innodb_autoinc_lock_mode` 0 or
     /// 1); `None` where each row's key must be read on its own.
     pub fn consecutive_insert_ids(&self) -> Option<i64> {
-        self.backend.backend.consecutive_insert_ids()
+        self.backend
+            .as_ref()
+            .and_then(|p| p.backend.consecutive_insert_ids())
     }
 
     /// The keys the connection's last INSERT, of `rows` rows, generated: the one key of a one-row
@@ -356,7 +409,9 @@ impl Connection {
     /// Closes this connection when it is dropped instead of returning it to the pool: for a
     /// connection left in a state the next user must not inherit.
     pub fn discard(&mut self) {
-        self.backend.backend.mark_broken();
+        if let Some(p) = self.backend.as_mut() {
+            p.backend.mark_broken();
+        }
     }
 
     /// Whether a transaction begun with [`Connection::begin`] is open.
@@ -481,13 +536,64 @@ impl Connection {
     }
 }
 
+/// Whether `sql` changes nothing, so that sending it again on another connection cannot do a thing
+/// twice: a query (`SELECT`, `VALUES`, `SHOW`, `PRAGMA`) or session setup (`BEGIN`, `START
+/// TRANSACTION`, `SET`). Writes, and `WITH` (which may hold one), are never sent twice.
+fn resendable(sql: &str) -> bool {
+    let word: String = sql
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect();
+    [
+        "SELECT", "VALUES", "SHOW", "PRAGMA", "BEGIN", "START", "SET",
+    ]
+    .iter()
+    .any(|w| word.eq_ignore_ascii_case(w))
+}
+
 impl Drop for Connection {
     /// A connection goes back to the pool outside any transaction: whatever was left open is rolled
     /// back, so the next user never inherits it.
     fn drop(&mut self) {
-        if self.in_transaction && self.backend.backend.batch_execute("ROLLBACK").is_err() {
-            self.backend.backend.mark_broken();
+        let in_transaction = self.in_transaction;
+        if let Some(p) = self.backend.as_mut() {
+            if in_transaction && p.backend.batch_execute("ROLLBACK").is_err() {
+                p.backend.mark_broken();
+            }
+            p.idle_since = Instant::now();
         }
-        self.backend.idle_since = Instant::now();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resendable;
+
+    #[test]
+    fn only_statements_that_change_nothing_are_sent_twice() {
+        for sql in [
+            "SELECT 1",
+            "  select * from t",
+            "BEGIN",
+            "BEGIN IMMEDIATE",
+            "SET search_path TO x",
+            "START TRANSACTION",
+            "PRAGMA foreign_keys = ON",
+            "SHOW x",
+        ] {
+            assert!(resendable(sql), "{sql}");
+        }
+        for sql in [
+            "INSERT INTO t VALUES (1)",
+            "UPDATE t SET x = 1",
+            "DELETE FROM t",
+            "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d",
+            "COMMIT",
+            "CREATE TABLE t (x INT)",
+            "SELECTED",
+        ] {
+            assert!(!resendable(sql), "{sql}");
+        }
     }
 }

@@ -197,7 +197,7 @@ impl std::fmt::Debug for Engine {
 }
 
 /// Configures an [`Engine`] before connecting.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EngineBuilder {
     url: String,
     echo: bool,
@@ -213,6 +213,23 @@ pub struct EngineBuilder {
     replicas: Vec<String>,
     replica_max_lag: Duration,
     replica_check_interval: Duration,
+}
+
+impl std::fmt::Debug for EngineBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let replicas: Vec<String> = self
+            .replicas
+            .iter()
+            .map(|u| super::url::redact(u))
+            .collect();
+        f.debug_struct("EngineBuilder")
+            .field("url", &super::url::redact(&self.url))
+            .field("replicas", &replicas)
+            .field("max_connections", &self.max_connections)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("checkout_timeout", &self.checkout_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EngineBuilder {
@@ -603,18 +620,28 @@ impl Engine {
             ) {
                 continue;
             }
-            match replica.pooled() {
-                Ok(pooled) => {
-                    return Some(Connection::on_replica(
-                        pooled,
-                        self.shared.clone(),
-                        replica.clone(),
-                    ))
-                }
-                Err(e) => replica.mark_down(&e.to_string()),
+            // A replica whose pool is busy is not down: this session reads elsewhere, and the
+            // health check decides about the replica.
+            if let Ok(pooled) = replica.pooled() {
+                return Some(Connection::on_replica(
+                    pooled,
+                    self.shared.clone(),
+                    replica.clone(),
+                ));
             }
         }
         None
+    }
+
+    /// Whether the replica `conn` reads from may still be read from (checked as a new session's
+    /// would be); `true` for a primary connection.
+    pub(crate) fn replica_still_usable(&self, conn: &Connection) -> bool {
+        conn.replica().map_or(true, |r| {
+            r.usable(
+                self.shared.replica_max_lag,
+                self.shared.replica_check_interval,
+            )
+        })
     }
 
     /// How the connection pool stands: open and idle connections, checkouts and how long they

@@ -36,6 +36,8 @@ struct State {
     healthy: bool,
     /// When the replica was last checked; `None`: never (check before first use).
     checked: Option<Instant>,
+    /// A thread is checking it now (the others go by the last verdict meanwhile).
+    checking: bool,
 }
 
 impl Replica {
@@ -45,20 +47,30 @@ impl Replica {
             state: Mutex::new(State {
                 healthy: reachable,
                 checked: None,
+                checking: false,
             }),
         }
     }
 
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Whether reads may go here now, checking the replica first when the last check is older than
-    /// `interval` (one thread checks; the others go by the last result meanwhile).
+    /// `interval`. One thread checks, without holding the state while it talks to the replica; the
+    /// others go by the last verdict meanwhile.
     pub(crate) fn usable(&self, max_lag: Duration, interval: Duration) -> bool {
-        let Ok(mut state) = self.state.try_lock() else {
-            return false; // being checked right now: go elsewhere this once
-        };
-        if state.checked.is_some_and(|at| at.elapsed() < interval) {
-            return state.healthy;
+        {
+            let mut state = self.state();
+            let fresh = state.checked.is_some_and(|at| at.elapsed() < interval);
+            if fresh || state.checking {
+                return state.healthy && state.checked.is_some();
+            }
+            state.checking = true;
         }
         let verdict = self.check(max_lag);
+        let mut state = self.state();
+        state.checking = false;
         match verdict {
             Ok(()) => {
                 if !state.healthy {
@@ -74,7 +86,7 @@ impl Replica {
 
     /// Takes the replica out of use until its next check.
     pub(crate) fn mark_down(&self, reason: &str) {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = self.state();
         self.set_down(&mut state, reason);
     }
 
@@ -94,7 +106,8 @@ impl Replica {
     /// last replayed transaction is at most `max_lag` old.
     fn check(&self, max_lag: Duration) -> std::result::Result<(), String> {
         let pooled = self.pooled().map_err(|e| format!("unreachable: {e}"))?;
-        let mut conn = super::Connection::new(pooled, self.engine.shared.clone());
+        // Never sent twice: a dead replica connection must fail the check, not wait for another.
+        let mut conn = super::Connection::new(pooled, self.engine.shared.clone()).without_resend();
         let sql = "SELECT pg_is_in_recovery()::int, CASE \
                    WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 \
                    ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) \

@@ -113,17 +113,15 @@ pub fn dialect_of(url: &str) -> Result<&'static dyn crate::Dialect> {
 /// (`host=... password=secret`, quoted or not).
 pub(crate) fn redact(url: &str) -> String {
     let masked = match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-            let (authority, tail) = rest.split_at(authority_end);
-            match authority.rsplit_once('@') {
-                Some((userinfo, host)) => match userinfo.split_once(':') {
-                    Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-                    None => url.to_owned(),
-                },
+        // A password may hold `/`, `?`, `#` or even `@` (the drivers differ on where it ends):
+        // everything between the user's `:` and the last `@` is masked, whatever reads it.
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
                 None => url.to_owned(),
-            }
-        }
+            },
+            None => url.to_owned(),
+        },
         None => url.to_owned(),
     };
     mask_password_values(&masked)
@@ -374,6 +372,7 @@ mod tests {
                 "postgresql://u:***@h:5432/db",
             ),
             ("postgresql://u:p@ss:w@h/db", "postgresql://u:***@h/db"),
+            ("postgresql://u:se/cr?et#x@h/db", "postgresql://u:***@h/db"),
             (
                 "postgresql://u@h/db?password=secret&sslmode=require",
                 "postgresql://u@h/db?password=***&sslmode=require",

@@ -25,7 +25,12 @@ impl Session {
     ) -> Result<T> {
         // A read: on a replica while the session has not written and holds no primary connection.
         if !self.pinned && self.conn.is_none() && self.engine.has_replicas() {
-            let conn = match self.replica_conn.take() {
+            // A replica taken out of use since (lagging, unreachable) is left at once.
+            let held = self
+                .replica_conn
+                .take()
+                .filter(|c| self.engine.replica_still_usable(c));
+            let conn = match held {
                 Some(conn) => Some(conn),
                 None => self.engine.replica_connection().map(|mut conn| {
                     self.logs.retain(|log| log.strong_count() > 0);
@@ -36,7 +41,12 @@ impl Session {
             if let Some(mut conn) = conn {
                 let result = f(&mut conn, self);
                 if !result.as_ref().is_err_and(Error::is_connection_lost) {
-                    self.replica_conn = Some(conn);
+                    if conn.is_on_replica() {
+                        self.replica_conn = Some(conn);
+                    } else if self.conn.is_none() {
+                        // It fell back to the primary: the session's one primary connection.
+                        self.conn = Some(conn);
+                    }
                 }
                 return result;
             }

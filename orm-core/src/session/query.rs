@@ -283,6 +283,11 @@ impl Session {
     /// A database error, or [`Error::Decode`] when a row does not fit `R`.
     pub fn raw_all<R: FromRow>(&mut self, query: &Raw) -> Result<Vec<R>> {
         let (sql, params) = query.build(self.engine().dialect());
+        if !plain_select(&sql) {
+            // A raw statement that may write (INSERT ... RETURNING, SELECT ... FOR UPDATE, a
+            // data-modifying WITH) runs on the primary, as everything after it in this session.
+            self.on_primary();
+        }
         self.autoflush_before_query()?;
         let mut out = Vec::new();
         self.with_connection_taken(|conn, session| {
@@ -306,4 +311,13 @@ impl Session {
         self.begin_for_write()?;
         self.connection()?.execute(&sql, &params)
     }
+}
+
+/// A `SELECT` that neither locks rows nor calls anything but plain functions: safe on a replica.
+fn plain_select(sql: &str) -> bool {
+    let lower = sql.trim_start().to_ascii_lowercase();
+    lower.starts_with("select")
+        && !lower.contains(" for update")
+        && !lower.contains(" for share")
+        && !lower.contains("nextval(")
 }

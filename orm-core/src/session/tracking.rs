@@ -324,7 +324,10 @@ impl Session {
     pub fn record_statements(&mut self) -> crate::StatementLog {
         let entries = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let sink = std::sync::Arc::downgrade(&entries);
-        if let Some(conn) = self.conn.as_mut() {
+        for conn in [self.conn.as_mut(), self.replica_conn.as_mut()]
+            .into_iter()
+            .flatten()
+        {
             conn.session_logs.push(sink.clone());
         }
         self.logs.push(sink);

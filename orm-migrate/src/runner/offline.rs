@@ -149,19 +149,21 @@ fn script(
 fn guard(d: &dyn Dialect, rows: &[String]) -> String {
     let table = d.quoted(version::VERSION_TABLE);
     let column = d.quoted("version_num");
-    let listed = if rows.is_empty() {
-        "1 = 1".to_owned()
-    } else {
-        let literals: Vec<String> = rows
-            .iter()
-            .map(|r| {
-                let mut lit = String::new();
-                d.string_literal(r, &mut lit);
-                lit
-            })
-            .collect();
-        format!("{column} IN ({})", literals.join(", "))
-    };
+    if rows.is_empty() {
+        return format!(
+            "INSERT INTO {} (ok) SELECT CASE WHEN (SELECT COUNT(*) FROM {table}) = 0 THEN 1 ELSE 0 END",
+            d.quoted(GUARD)
+        );
+    }
+    let literals: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let mut lit = String::new();
+            d.string_literal(r, &mut lit);
+            lit
+        })
+        .collect();
+    let listed = format!("{column} IN ({})", literals.join(", "));
     format!(
         "INSERT INTO {} (ok) SELECT CASE WHEN (SELECT COUNT(*) FROM {table} WHERE {listed}) = {n} \
          AND (SELECT COUNT(*) FROM {table}) = {n} THEN 1 ELSE 0 END",

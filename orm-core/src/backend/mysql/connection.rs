@@ -234,10 +234,6 @@ impl Backend for MySqlBackend {
         Ok(self.prepare(sql)?.1)
     }
 
-    fn buffers_rows(&self) -> bool {
-        false
-    }
-
     /// The driver reads rows off the socket as they are asked for: this streams.
     fn query_rows(&mut self, sql: &str, params: &[Value], f: &mut RowSink<'_>) -> Result<()> {
         let (stmt, _) = self.prepare(sql)?;

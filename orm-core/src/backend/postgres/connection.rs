@@ -150,15 +150,26 @@ impl PostgresBackend {
             Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
                 Ok(tokio::task::block_in_place(|| op(client)))
             }
-            Ok(_) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| op(client))).map_err(
-                |_| {
+            Ok(_) => match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| op(client))) {
+                Ok(value) => Ok(value),
+                Err(payload) => {
+                    let message = payload
+                        .downcast_ref::<&str>()
+                        .map(|m| (*m).to_owned())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    if !message.contains("Cannot start a runtime from within a runtime") {
+                        // The caller's own panic (a row callback's): not ours to turn into an
+                        // error.
+                        std::panic::resume_unwind(payload);
+                    }
                     self.broken = true;
-                    Error::config(
+                    Err(Error::config(
                         "a PostgreSQL statement cannot run on the thread of a current-thread tokio \
                          runtime: run database work with Engine::run (or spawn_blocking)",
-                    )
-                },
-            ),
+                    ))
+                }
+            },
         }
     }
 
