@@ -108,21 +108,30 @@ impl Replica {
         let pooled = self.pooled().map_err(|e| format!("unreachable: {e}"))?;
         // Never sent twice: a dead replica connection must fail the check, not wait for another.
         let mut conn = super::Connection::new(pooled, self.engine.shared.clone()).without_resend();
+        // A replica whose WAL receiver stopped (the primary unreachable from it) has replayed all
+        // it received and so looks current: it must also be streaming. (The receiver's row is
+        // visible to every role; its columns are not, hence EXISTS.)
         let sql = "SELECT pg_is_in_recovery()::int, CASE \
                    WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 \
                    ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) \
-                   END::float8";
-        let mut found: Option<(bool, f64)> = None;
+                   END::float8, \
+                   (EXISTS (SELECT 1 FROM pg_stat_wal_receiver))::int";
+        let mut found: Option<(bool, f64, bool)> = None;
         conn.query_rows(sql, &[], |row| {
             let bad = |e: crate::value::ValueError| crate::Error::InvalidValue(e.to_string());
             let recovering = row.get_i64(0).map_err(bad)?.unwrap_or(0) == 1;
-            found = Some((recovering, row.get_f64(1).map_err(bad)?.unwrap_or(0.0)));
+            let lag = row.get_f64(1).map_err(bad)?.unwrap_or(0.0);
+            let streaming = row.get_i64(2).map_err(bad)?.unwrap_or(0) == 1;
+            found = Some((recovering, lag, streaming));
             Ok(false)
         })
         .map_err(|e| format!("the check failed: {e}"))?;
         match found {
-            Some((false, _)) => Err("not in recovery: it is no replica".to_owned()),
-            Some((true, lag)) if lag > max_lag.as_secs_f64() => Err(format!(
+            Some((false, _, _)) => Err("not in recovery: it is no replica".to_owned()),
+            Some((true, _, false)) => {
+                Err("its WAL receiver is not running: it may be far behind the primary".to_owned())
+            }
+            Some((true, lag, _)) if lag > max_lag.as_secs_f64() => Err(format!(
                 "replay lags by {lag:.1} s, more than the {:.1} s allowed",
                 max_lag.as_secs_f64()
             )),
