@@ -48,32 +48,34 @@ fn the_flask_db_workflow() -> tests::TestResult {
     let r = db(Some(&v1), dir, &["migrate", "-m", "users table"]);
     assert_eq!(r.code, 0, "{}", r.err);
     assert!(
-        r.out
+        r.err
             .contains("INFO  [orm_migrate] Detected added table 'user'"),
         "{}",
-        r.out
+        r.err
     );
     assert!(
-        r.out
+        r.err
             .contains("Detected added index 'ix_user_email' on '['email']'"),
         "{}",
-        r.out
+        r.err
     );
     assert!(r.out.contains("_users_table.toml ... done"), "{}", r.out);
 
     let r = db(None, dir, &["upgrade"]);
     assert_eq!(r.code, 0, "{}", r.err);
-    assert!(r.out.contains("Running upgrade  -> "), "{}", r.out);
-    assert!(r.out.trim_end().ends_with(", users table"), "{}", r.out);
+    // Progress on standard error, as Alembic's log; standard output holds only results.
+    assert!(r.err.contains("Running upgrade  -> "), "{}", r.err);
+    assert!(r.err.trim_end().ends_with(", users table"), "{}", r.err);
+    assert!(r.out.is_empty(), "{}", r.out);
 
     let r = db(Some(&v1), dir, &["check"]);
     assert_eq!(
-        (r.code, r.out.contains("No new upgrade operations detected")),
+        (r.code, r.err.contains("No new upgrade operations detected")),
         (0, true)
     );
     let r = db(Some(&v2), dir, &["check"]);
-    assert_eq!(r.code, 1, "drift fails the check: {}", r.out);
-    assert!(r.out.contains("Detected added table 'post'"));
+    assert_eq!(r.code, 1, "drift fails the check: {}", r.err);
+    assert!(r.err.contains("Detected added table 'post'"));
 
     let r = db(Some(&v2), dir, &["migrate", "-m", "posts table"]);
     assert_eq!(r.code, 0, "{}", r.err);
@@ -90,9 +92,9 @@ fn the_flask_db_workflow() -> tests::TestResult {
 
     let r = db(None, dir, &["downgrade"]);
     assert!(
-        r.out.contains("Running downgrade") && r.out.contains("posts table"),
+        r.err.contains("Running downgrade") && r.err.contains("posts table"),
         "{}",
-        r.out
+        r.err
     );
     let r = db(None, dir, &["downgrade", "base"]);
     assert_eq!(r.code, 0, "{}", r.err);

@@ -331,7 +331,7 @@ fn a_foreign_key_cycle_migrates_up_and_down() -> tests::TestResult {
             Some(&models),
             &["migrate", "-m", "departments and employees"],
         );
-        assert!(r.out.contains("Detected added foreign key"), "{}", r.out);
+        assert!(r.err.contains("Detected added foreign key"), "{}", r.err);
         t.ok(None, &["upgrade"]);
         assert_eq!(t.db(Some(&models), &["check"]).code, 0, "{}", t.url);
         let engine = Engine::connect(&t.url)?;
@@ -405,8 +405,8 @@ fn include_and_exclude_filters_leave_other_tables_alone() -> tests::TestResult {
             .connection()?
             .batch_execute("CREATE TABLE legacy_audit (id INTEGER PRIMARY KEY)")?;
         let drift = t.db(Some(&models), &["check"]);
-        assert_eq!(drift.code, 1, "{}", drift.out);
-        assert!(drift.out.contains("legacy_audit"), "{}", drift.out);
+        assert_eq!(drift.code, 1, "{}", drift.err);
+        assert!(drift.err.contains("legacy_audit"), "{}", drift.err);
         for filter in [
             &["--exclude-table", "legacy_*"][..],
             &["--include-table", "user", "--include-table", "post"],
@@ -420,9 +420,9 @@ fn include_and_exclude_filters_leave_other_tables_alone() -> tests::TestResult {
                 .collect();
             let r = t.ok(Some(&models), &args);
             assert!(
-                r.out.contains("No changes in schema detected"),
+                r.err.contains("No changes in schema detected"),
                 "{args:?}: {}",
-                r.out
+                r.err
             );
         }
         assert_eq!(
@@ -450,12 +450,12 @@ fn warnings_for_not_null_without_default_and_none_for_widening() -> tests::TestR
     t.ok(None, &["init"]);
     t.ok(Some(&table(120, None)), &["migrate", "-m", "users"]);
     let wider = t.ok(Some(&table(200, None)), &["migrate", "-m", "wider"]);
-    assert!(!wider.out.contains("WARNING"), "{}", wider.out);
+    assert!(!wider.err.contains("WARNING"), "{}", wider.err);
     let narrower = t.ok(Some(&table(50, None)), &["migrate", "-m", "narrower"]);
     assert!(
-        narrower.out.contains("may fail on, or truncate"),
+        narrower.err.contains("may fail on, or truncate"),
         "{}",
-        narrower.out
+        narrower.err
     );
     let required = ColumnDef::new("nickname", ColumnType::Varchar(20));
     let added = t.ok(
@@ -464,17 +464,16 @@ fn warnings_for_not_null_without_default_and_none_for_widening() -> tests::TestR
     );
     assert!(
         added
-            .out
+            .err
             .contains("adding NOT NULL column 'user.nickname' without a server default"),
         "{}",
-        added.out
+        added.err
     );
     let optional = ColumnDef::new("motto", ColumnType::Text).nullable(true);
-    let mut both = table(
+    let both = table(
         50,
         Some(ColumnDef::new("nickname", ColumnType::Varchar(20))),
     );
-    let _ = &mut both;
     let calm = t.ok(
         Some(&metadata([{
             let mut u = both.tables()[0].clone();
@@ -483,7 +482,7 @@ fn warnings_for_not_null_without_default_and_none_for_widening() -> tests::TestR
         }])),
         &["migrate", "-m", "motto"],
     );
-    assert!(!calm.out.contains("WARNING"), "{}", calm.out);
+    assert!(!calm.err.contains("WARNING"), "{}", calm.err);
     Ok(())
 }
 

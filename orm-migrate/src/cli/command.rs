@@ -71,7 +71,7 @@ where
             return if to_out { 0 } else { 2 };
         }
     };
-    match execute(&cli, models, out) {
+    match execute(&cli, models, out, err) {
         Ok(code) => code,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
@@ -120,10 +120,19 @@ fn need_models(models: Option<&Metadata>) -> Result<&Metadata> {
 }
 
 fn line(out: &mut dyn Write, text: &str) -> Result<()> {
-    writeln!(out, "{text}").map_err(|e| Error::io("write", "standard output", e))
+    writeln!(out, "{text}").map_err(|e| Error::io("write", "the output", e))
 }
 
-fn execute(cli: &Cli, models: Option<&Metadata>, out: &mut dyn Write) -> Result<u8> {
+/// Runs a command: what it reports as it goes (`INFO`, `WARNING`, `ERROR` lines, as Alembic's log) goes
+/// to `log`, standard error; what it produces (revisions, history, SQL, the files it writes) to
+/// `out`, standard output, so that `db current > rev.txt` or `db upgrade --sql > up.sql` hold only
+/// that.
+fn execute(
+    cli: &Cli,
+    models: Option<&Metadata>,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> Result<u8> {
     let dir = &cli.directory;
     match &cli.command {
         Command::Init => {
@@ -139,13 +148,13 @@ fn execute(cli: &Cli, models: Option<&Metadata>, out: &mut dyn Write) -> Result<
             let live = if *from_db { Some(engine(cli)?) } else { None };
             let filter = table_filter(cli)?;
             match generate_filtered(&mut repo, models, message, live.as_ref(), &filter)? {
-                None => line(out, &format!("{INFO} No changes in schema detected."))?,
+                None => line(log, &format!("{INFO} No changes in schema detected."))?,
                 Some(g) => {
                     for d in &g.detected {
-                        line(out, &format!("{INFO} {d}"))?;
+                        line(log, &format!("{INFO} {d}"))?;
                     }
                     for w in &g.warnings {
-                        line(out, &format!("WARNING [orm_migrate] {w}"))?;
+                        line(log, &format!("WARNING [orm_migrate] {w}"))?;
                     }
                     line(out, &format!("  Generating {} ... done", g.path.display()))?;
                 }
@@ -184,7 +193,7 @@ fn execute(cli: &Cli, models: Option<&Metadata>, out: &mut dyn Write) -> Result<
                 .with_printer(|l| lines.push(l.to_owned()))
                 .upgrade(target);
             for l in lines {
-                line(out, &format!("{INFO} {l}"))?;
+                line(log, &format!("{INFO} {l}"))?;
             }
             result?;
         }
@@ -223,7 +232,7 @@ fn execute(cli: &Cli, models: Option<&Metadata>, out: &mut dyn Write) -> Result<
                 .with_printer(|l| lines.push(l.to_owned()))
                 .downgrade(target);
             for l in lines {
-                line(out, &format!("{INFO} {l}"))?;
+                line(log, &format!("{INFO} {l}"))?;
             }
             result?;
         }
@@ -235,7 +244,7 @@ fn execute(cli: &Cli, models: Option<&Metadata>, out: &mut dyn Write) -> Result<
                 .with_printer(|l| lines.push(l.to_owned()))
                 .stamp(target)?;
             for l in lines {
-                line(out, &format!("{INFO} {l}"))?;
+                line(log, &format!("{INFO} {l}"))?;
             }
         }
         Command::Current => {
@@ -287,12 +296,12 @@ fn execute(cli: &Cli, models: Option<&Metadata>, out: &mut dyn Write) -> Result<
             let engine = engine(cli)?;
             let diff = check_filtered(&engine, models, &table_filter(cli)?)?;
             if diff.is_empty() {
-                line(out, &format!("{INFO} No new upgrade operations detected."))?;
+                line(log, &format!("{INFO} No new upgrade operations detected."))?;
             } else {
                 for d in detected(&diff.upgrade) {
-                    line(out, &format!("{INFO} {d}"))?;
+                    line(log, &format!("{INFO} {d}"))?;
                 }
-                line(out, "ERROR [orm_migrate] New upgrade operations detected: the database differs from the models")?;
+                line(log, "ERROR [orm_migrate] New upgrade operations detected: the database differs from the models")?;
                 return Ok(1);
             }
         }
