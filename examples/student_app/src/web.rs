@@ -462,20 +462,24 @@ fn course_choices(s: &mut Session, ticked: &[i64]) -> Result<Vec<CourseChoice>> 
         .collect())
 }
 
+/// The student with `id` as the pages show it, or the 404 page.
+async fn student_view(db: &Db, id: i64) -> std::result::Result<StudentView, AppError> {
+    db.run(move |s| {
+        find_student(s, id)?
+            .as_ref()
+            .map(StudentView::of)
+            .transpose()
+    })
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
 /// `GET /{id}/`: one student.
 async fn student(db: Db, Path(id): Path<String>, headers: HeaderMap) -> Page {
     let id = student_id(&id)?;
     let flash = take_flash(&headers);
     let had_flash = flash.is_some();
-    let view = db
-        .run(move |s| {
-            find_student(s, id)?
-                .as_ref()
-                .map(StudentView::of)
-                .transpose()
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let view = student_view(&db, id).await?;
     let page = render(
         StatusCode::OK,
         &StudentPage {
@@ -691,15 +695,7 @@ async fn edit(db: Db, Path(id): Path<String>, Form(pairs): Form<Vec<(String, Str
 /// `GET /{id}/delete/`: asks before deleting.
 async fn delete_form(db: Db, Path(id): Path<String>) -> Page {
     let id = student_id(&id)?;
-    let view = db
-        .run(move |s| {
-            find_student(s, id)?
-                .as_ref()
-                .map(StudentView::of)
-                .transpose()
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let view = student_view(&db, id).await?;
     render(
         StatusCode::OK,
         &DeletePage {
