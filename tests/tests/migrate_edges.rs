@@ -606,3 +606,91 @@ fn offline_sql_is_safe_to_pipe_into_the_clients() -> tests::TestResult {
     }
     Ok(())
 }
+
+/// SQLite rebuilds a table to alter it. What the models do not describe (a partial unique index, an
+/// expression index, a trigger, a view over the table) comes back as it was written, and a rebuild
+/// that fails names the user's table.
+#[test]
+fn a_sqlite_rebuild_keeps_what_the_models_do_not_describe() -> tests::TestResult {
+    let t = targets().swap_remove(0);
+    let with_username = |len: u32, hash_required: bool| {
+        let mut u = user();
+        for c in &mut u.columns {
+            if c.name == "username" {
+                c.ty = ColumnType::Varchar(len);
+            }
+            if c.name == "password_hash" {
+                c.nullable = !hash_required;
+            }
+        }
+        metadata([u])
+    };
+    t.ok(None, &["init"]);
+    t.ok(Some(&with_username(64, false)), &["migrate", "-m", "users"]);
+    t.ok(None, &["upgrade"]);
+    let engine = Engine::connect(&t.url)?;
+    let mut conn = engine.connection()?;
+    conn.batch_execute(
+        "CREATE UNIQUE INDEX ux_user_hash ON \"user\" (password_hash) WHERE password_hash IS NOT NULL;
+         CREATE INDEX ix_user_lower_email ON \"user\" (lower(email));
+         CREATE TABLE audit (what TEXT);
+         CREATE TRIGGER user_audit AFTER INSERT ON \"user\" BEGIN INSERT INTO audit VALUES (NEW.username); END;
+         CREATE VIEW user_names AS SELECT username FROM \"user\";
+         INSERT INTO \"user\" (username, email) VALUES ('a', 'A@x'), ('b', 'B@x');",
+    )?;
+    let objects = |conn: &mut orm_core::Connection| -> orm_core::Result<Vec<(String, String)>> {
+        Ok(conn
+            .query(
+                "SELECT name, sql FROM sqlite_master WHERE name IN \
+                 ('ux_user_hash', 'ix_user_lower_email', 'user_audit', 'user_names') ORDER BY name",
+                &[],
+            )?
+            .rows
+            .into_iter()
+            .map(|r| (format!("{:?}", r[0]), format!("{:?}", r[1])))
+            .collect())
+    };
+    let before = objects(&mut conn)?;
+    assert_eq!(before.len(), 4);
+    drop(conn);
+
+    // A longer username: SQLite rebuilds the table.
+    t.ok(
+        Some(&with_username(80, false)),
+        &["migrate", "-m", "longer names"],
+    );
+    t.ok(None, &["upgrade"]);
+    let mut conn = engine.connection()?;
+    assert_eq!(objects(&mut conn)?, before, "kept as they were written");
+    let names = conn.query("SELECT username FROM user_names ORDER BY username", &[])?;
+    assert_eq!(names.rows.len(), 2, "the view reads the rebuilt table");
+    // The partial unique index is still partial: NULLs repeat, values do not.
+    conn.batch_execute("INSERT INTO \"user\" (username, email) VALUES ('c', 'c@x')")?;
+    conn.batch_execute("UPDATE \"user\" SET password_hash = 'h' WHERE username = 'a'")?;
+    let dup = conn
+        .batch_execute("UPDATE \"user\" SET password_hash = 'h' WHERE username = 'b'")
+        .expect_err("unique where not null");
+    assert!(dup.is_unique_violation(), "{dup}");
+    let audited = conn.query("SELECT what FROM audit", &[])?.rows.len();
+    assert_eq!(audited, 3, "the trigger still fires");
+    drop(conn);
+    // The indexes the models do not describe are no drift; the audit table is not the models'.
+    let r = t.db(
+        Some(&with_username(80, false)),
+        &["check", "--exclude-table", "audit"],
+    );
+    assert_eq!(r.code, 0, "{}", r.err);
+
+    // A rebuild that fails (NOT NULL over rows holding NULL) names `user`, and changes nothing.
+    t.ok(
+        Some(&with_username(80, true)),
+        &["migrate", "-m", "hash required"],
+    );
+    let r = t.db(None, &["upgrade"]);
+    assert_eq!(r.code, 1);
+    assert!(!r.err.contains("_orm_tmp_"), "{}", r.err);
+    assert!(r.err.contains("user"), "{}", r.err);
+    let mut conn = engine.connection()?;
+    assert_eq!(objects(&mut conn)?, before);
+    Ok(())
+}

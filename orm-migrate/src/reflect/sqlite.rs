@@ -65,11 +65,16 @@ fn table(conn: &mut Connection, name: &str, sql: &str) -> Result<TableDef> {
         }
     }
     let indexes = conn.query(
-        "SELECT name, \"unique\", origin FROM pragma_index_list(?1) ORDER BY name",
+        "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?1) ORDER BY name",
         &arg,
     )?;
     for r in &indexes.rows {
         let index_name = text(&r[0]).unwrap_or_default();
+        // Partial and expression indexes are beyond what the models describe: they are not
+        // reflected (so never proposed for dropping), and a rebuild keeps them as written.
+        if unmodelled_index(conn, &index_name, boolean(&r[3]))? {
+            continue;
+        }
         let info = conn.query(
             "SELECT name FROM pragma_index_info(?1) ORDER BY seqno",
             &[Value::Text(index_name.clone())],
@@ -290,6 +295,25 @@ fn parenthesized(s: &str) -> Option<&str> {
         }
     }
     None
+}
+
+/// Whether the index is partial (`WHERE ...`) or indexes an expression (`lower(email)`).
+pub(crate) fn unmodelled_index(
+    conn: &mut orm_core::Connection,
+    index: &str,
+    partial: bool,
+) -> orm_core::Result<bool> {
+    if partial {
+        return Ok(true);
+    }
+    let expressions = conn.query(
+        "SELECT COUNT(*) FROM pragma_index_xinfo(?1) WHERE key = 1 AND cid = -2",
+        &[Value::Text(index.to_owned())],
+    )?;
+    Ok(expressions
+        .rows
+        .first()
+        .is_some_and(|r| matches!(r[0], Value::I64(n) if n > 0)))
 }
 
 #[cfg(test)]

@@ -311,8 +311,25 @@ impl<'a> Migrator<'a> {
             return Ok(false);
         };
         let mut state = SchemaState::from_tables(reflect(conn)?);
-        for sql in ddl::render_all(ops, &mut state, kind)? {
-            conn.batch_execute(&sql)?;
+        let statements = ddl::render_all(ops, &mut state, kind)?;
+        let kept = if kind == DialectKind::Sqlite {
+            sqlite_kept(conn, &rebuilt_tables(&statements))?
+        } else {
+            Vec::new()
+        };
+        for (_, name, _) in kept.iter().filter(|(k, _, _)| k == "view") {
+            conn.batch_execute(&format!("DROP VIEW \"{}\"", name.replace('"', "\"\"")))?;
+        }
+        for sql in &statements {
+            conn.batch_execute(sql).map_err(untmp)?;
+        }
+        for (kind, name, sql) in &kept {
+            conn.batch_execute(sql).map_err(|e| {
+                Error::Unsupported(format!(
+                    "the rebuild could not re-create the {kind} `{name}` as it was written ({sql}): \
+                     {e}; nothing was changed"
+                ))
+            })?;
         }
         version::update(conn, &remove, &add)?;
         if let Some(sql) = backend.foreign_key_check_sql() {
@@ -464,4 +481,81 @@ pub fn check_filtered(
         &filter.models(models)?,
         &SchemaState::from_tables(live),
     ))
+}
+
+/// The tables a SQLite rendering rebuilds (`ALTER TABLE "_orm_tmp_x" RENAME TO "x"`).
+fn rebuilt_tables(statements: &[String]) -> Vec<String> {
+    let prefix = format!("ALTER TABLE \"{}", ddl::sqlite::TMP_PREFIX);
+    statements
+        .iter()
+        .filter(|sql| sql.starts_with(&prefix))
+        .filter_map(|sql| sql.rsplit_once(" RENAME TO \"").map(|(_, t)| t))
+        .map(|t| t.trim_end_matches('"').replace("\"\"", "\""))
+        .collect()
+}
+
+/// What a rebuild of `tables` would lose and the models do not describe, to write back verbatim
+/// afterwards: their triggers and partial or expression indexes, and every view (SQLite refuses
+/// the rebuild of a table a view reads, so views are dropped first and made again). As
+/// `(type, name, sql)`, views first.
+fn sqlite_kept(conn: &mut Connection, tables: &[String]) -> Result<Vec<(String, String, String)>> {
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = conn
+        .query(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master \
+             WHERE sql IS NOT NULL AND type IN ('view', 'trigger', 'index') \
+             ORDER BY CASE type WHEN 'view' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, rowid",
+            &[],
+        )?
+        .rows;
+    let text = |v: &orm_core::Value| match v {
+        orm_core::Value::Text(t) => t.clone(),
+        _ => String::new(),
+    };
+    let mut kept = Vec::new();
+    for r in &rows {
+        let (kind, name, table, sql) = (text(&r[0]), text(&r[1]), text(&r[2]), text(&r[3]));
+        let on_rebuilt = tables.contains(&table);
+        let keep = match kind.as_str() {
+            "view" => true,
+            "trigger" => on_rebuilt,
+            _ => {
+                on_rebuilt && {
+                    let partial = sql.to_ascii_uppercase().contains(" WHERE ");
+                    crate::reflect::sqlite::unmodelled_index(conn, &name, partial)?
+                }
+            }
+        };
+        if keep {
+            kept.push((kind, name, sql));
+        }
+    }
+    Ok(kept)
+}
+
+/// A database error during a rebuild names the user's table, not the temporary one.
+fn untmp(e: orm_core::Error) -> Error {
+    let tmp = ddl::sqlite::TMP_PREFIX;
+    match e {
+        orm_core::Error::Database {
+            message,
+            code,
+            source,
+        } if message.contains(tmp) => orm_core::Error::Database {
+            message: message.replace(tmp, ""),
+            code,
+            source,
+        }
+        .into(),
+        orm_core::Error::Constraint(mut v) => {
+            if let Some(t) = v.table.as_mut() {
+                *t = t.replace(tmp, "");
+            }
+            v.message = v.message.replace(tmp, "");
+            orm_core::Error::Constraint(v).into()
+        }
+        other => other.into(),
+    }
 }
