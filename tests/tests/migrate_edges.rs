@@ -288,6 +288,23 @@ fn hand_edited_files_that_are_wrong_are_refused_when_loaded() -> tests::TestResu
             "nothing was undone"
         );
 
+        // A made-up type: refused (SQLite would have taken it).
+        std::fs::write(&path, &good)?;
+        t.ok(None, &["downgrade", "base"]);
+        let bignum = good.replacen("type = \"VARCHAR(64)\"", "type = \"BIGNUM\"", 1);
+        assert_ne!(bignum, good);
+        std::fs::write(&path, &bignum)?;
+        let r = t.db(None, &["upgrade"]);
+        assert_eq!(r.code, 1, "{}", t.url);
+        assert!(
+            r.err.to_lowercase().contains("bignum"),
+            "{}: {}",
+            t.url,
+            r.err
+        );
+        std::fs::write(&path, &good)?;
+        t.ok(None, &["upgrade"]);
+
         // A message with control characters writes a file that reads back.
         let r = t.ok(None, &["revision", "-m", "line one\r\nline two\u{7}"]);
         let rev = generated(&r);

@@ -43,6 +43,11 @@ pub fn render_all(
     dialect: DialectKind,
 ) -> Result<Vec<String>> {
     let backend = for_dialect(dialect)?;
+    if dialect == DialectKind::Sqlite {
+        for op in ops {
+            check_sqlite_types(op)?;
+        }
+    }
     let mut out = Vec::new();
     let mut i = 0;
     while i < ops.len() {
@@ -72,4 +77,110 @@ pub fn render_all(
         out.extend(backend.rebuild(&old, new));
     }
     Ok(out)
+}
+
+/// The first words of the SQL types SQLite, PostgreSQL and MySQL know. SQLite takes any word as a
+/// type (and stores values by the affinity the word suggests), so a type a hand-edited file made
+/// up would pass there and fail on the other databases: it is refused here instead.
+const KNOWN_TYPES: &[&str] = &[
+    "INT",
+    "INTEGER",
+    "TINYINT",
+    "SMALLINT",
+    "MEDIUMINT",
+    "BIGINT",
+    "INT2",
+    "INT4",
+    "INT8",
+    "UNSIGNED",
+    "SERIAL",
+    "BIGSERIAL",
+    "SMALLSERIAL",
+    "NUMERIC",
+    "DECIMAL",
+    "REAL",
+    "DOUBLE",
+    "FLOAT",
+    "FLOAT4",
+    "FLOAT8",
+    "MONEY",
+    "BOOLEAN",
+    "BOOL",
+    "BIT",
+    "VARBIT",
+    "CHAR",
+    "CHARACTER",
+    "VARCHAR",
+    "NCHAR",
+    "NVARCHAR",
+    "NATIVE",
+    "VARYING",
+    "TEXT",
+    "TINYTEXT",
+    "MEDIUMTEXT",
+    "LONGTEXT",
+    "CLOB",
+    "CITEXT",
+    "BLOB",
+    "TINYBLOB",
+    "MEDIUMBLOB",
+    "LONGBLOB",
+    "BYTEA",
+    "BINARY",
+    "VARBINARY",
+    "DATE",
+    "TIME",
+    "TIMETZ",
+    "DATETIME",
+    "TIMESTAMP",
+    "TIMESTAMPTZ",
+    "INTERVAL",
+    "YEAR",
+    "UUID",
+    "JSON",
+    "JSONB",
+    "XML",
+    "INET",
+    "CIDR",
+    "MACADDR",
+    "TSVECTOR",
+    "ENUM",
+    "SET",
+];
+
+fn check_sqlite_types(op: &Operation) -> Result<()> {
+    let columns: Vec<&orm_core::schema::ColumnDef> = match op {
+        Operation::CreateTable { table } => table.columns.iter().collect(),
+        Operation::AddColumn { column, .. } => vec![column],
+        _ => Vec::new(),
+    };
+    let altered = match op {
+        Operation::AlterColumn { column, to, .. } => Some((column.as_str(), &to.ty)),
+        _ => None,
+    };
+    let named = columns
+        .iter()
+        .map(|c| (c.name.as_str(), &c.ty))
+        .chain(altered);
+    for (column, ty) in named {
+        if let orm_core::schema::ColumnType::Custom(spelled) = ty {
+            let first: String = spelled
+                .trim()
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_uppercase();
+            if !KNOWN_TYPES.contains(&first.as_str()) {
+                return Err(Error::invalid_op(
+                    op,
+                    format!(
+                        "`{spelled}` (column '{column}') is no SQL type: SQLite would take it \
+                         and store values by a guessed affinity, and other databases refuse it; \
+                         write the type meant (NUMERIC(20, 0), VARCHAR(40), ...)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
