@@ -20,6 +20,7 @@ pub mod ops;
 pub mod reflect;
 pub mod repository;
 pub mod runner;
+pub mod testing;
 
 pub use error::{Error, Result};
 pub use ops::{Operation, SchemaState};

@@ -711,3 +711,35 @@ fn a_sqlite_rebuild_keeps_what_the_models_do_not_describe() -> tests::TestResult
     assert_eq!(objects(&mut conn)?, before);
     Ok(())
 }
+
+/// `orm_migrate::testing::check_migrations`, the helper for applications' own test suites: a good
+/// history passes with rows put into every table; models the history does not reach are drift.
+#[test]
+fn the_migration_check_helper_passes_good_histories_and_names_drift() -> tests::TestResult {
+    for t in targets() {
+        let (v1, v2) = (metadata([user()]), metadata([user(), post()]));
+        t.ok(None, &["init"]);
+        t.ok(Some(&v1), &["migrate", "-m", "users"]);
+        t.ok(Some(&v2), &["migrate", "-m", "posts"]);
+        let engine = Engine::connect(&t.url)?;
+        let dir = t.dir.path().join("migrations");
+        let report = orm_migrate::testing::check_migrations(&engine, &dir, &v2)?;
+        assert_eq!((report.revisions, report.round_trips), (2, 2), "{}", t.url);
+        assert!(report.rows >= 3, "{}: {report:?}", t.url);
+        assert!(report.tables_without_rows.is_empty(), "{report:?}");
+        // The same history against models with one more table: drift, named.
+        let fresh = targets()
+            .into_iter()
+            .find(|o| o.url.split(':').next() == t.url.split(':').next());
+        let Some(fresh) = fresh else { continue };
+        let other = Engine::connect(&fresh.url)?;
+        let mut bigger = user();
+        bigger
+            .columns
+            .push(ColumnDef::new("nickname", ColumnType::Text).nullable(true));
+        let err = orm_migrate::testing::check_migrations(&other, &dir, &metadata([bigger, post()]))
+            .expect_err("the models have a column the history lacks");
+        assert!(err.to_string().contains("nickname"), "{}: {err}", t.url);
+    }
+    Ok(())
+}

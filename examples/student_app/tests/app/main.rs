@@ -7,5 +7,6 @@ mod support;
 
 mod browser;
 mod load;
+mod migrations;
 mod runtime;
 mod web;
