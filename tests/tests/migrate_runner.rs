@@ -284,10 +284,10 @@ fn offline_sql_renders_each_revision_in_its_transaction() -> tests::TestResult {
         format!(
             ".bail on\n\
              CREATE TABLE IF NOT EXISTS \"orm_version\" (\"version_num\" VARCHAR(32) NOT NULL, CONSTRAINT \"orm_version_pkc\" PRIMARY KEY (\"version_num\"));\n\
-             CREATE TEMPORARY TABLE \"orm_version_guard\" (ok INTEGER NOT NULL CHECK (ok = 1));\n\n\
+             CREATE TEMPORARY TABLE IF NOT EXISTS \"orm_version_guard\" (ok INTEGER NOT NULL CHECK (ok = 1));\n\n\
              -- Running upgrade  -> {rev}, initial\n\
              PRAGMA foreign_keys = OFF;\nBEGIN;\n\
-             INSERT INTO \"orm_version_guard\" (ok) SELECT CASE WHEN (SELECT COUNT(*) FROM \"orm_version\") = 0 THEN 1 ELSE 0 END;\n\
+             INSERT INTO \"orm_version_guard\" (ok) SELECT CASE WHEN (SELECT COUNT(*) FROM \"orm_version\") = 0 THEN 1 ELSE (SELECT 0 UNION ALL SELECT 0) END;\n\
              CREATE TABLE \"products\" (\n\t\"id\" INTEGER NOT NULL,\n\t\"name\" VARCHAR(50),\n\tPRIMARY KEY (\"id\")\n);\n\
              INSERT INTO \"orm_version\" (\"version_num\") VALUES ('{rev}');\n\
              PRAGMA foreign_key_check;\nCOMMIT;\nPRAGMA foreign_keys = ON;\n\n"

@@ -146,6 +146,40 @@ const KNOWN_TYPES: &[&str] = &[
     "TSVECTOR",
     "ENUM",
     "SET",
+    "MACADDR8",
+    "TSQUERY",
+    "DEC",
+    "FIXED",
+    "INT1",
+    "INT3",
+    "MIDDLEINT",
+    "LONG",
+    "NATIONAL",
+    "SERIAL4",
+    "SERIAL8",
+    "GEOMETRY",
+    "POINT",
+    "LINESTRING",
+    "POLYGON",
+    "MULTIPOINT",
+    "MULTILINESTRING",
+    "MULTIPOLYGON",
+    "GEOMETRYCOLLECTION",
+    "HSTORE",
+    "LTREE",
+    "VECTOR",
+    "INT4RANGE",
+    "INT8RANGE",
+    "NUMRANGE",
+    "TSRANGE",
+    "TSTZRANGE",
+    "DATERANGE",
+    "OID",
+    "BOX",
+    "CIRCLE",
+    "LINE",
+    "LSEG",
+    "PATH",
 ];
 
 fn check_sqlite_types(op: &Operation) -> Result<()> {
@@ -170,7 +204,10 @@ fn check_sqlite_types(op: &Operation) -> Result<()> {
                 .take_while(char::is_ascii_alphanumeric)
                 .collect::<String>()
                 .to_ascii_uppercase();
-            if !KNOWN_TYPES.contains(&first.as_str()) {
+            // No type at all (a SQLite column declared without one), and quoted or qualified
+            // names (a user-defined PostgreSQL type), are taken as written.
+            let unchecked = spelled.trim().is_empty() || spelled.contains(['"', '.']);
+            if !unchecked && !KNOWN_TYPES.contains(&first.as_str()) {
                 return Err(Error::invalid_op(
                     op,
                     format!(

@@ -56,7 +56,13 @@ impl Migration {
         if m.revision.trim().is_empty() {
             return refuse("`revision` is empty".to_owned());
         }
-        if !m.upgrade.is_empty() && m.downgrade.is_empty() && !m.irreversible {
+        // A data step written as SQL alone says what undoes it in its own `down` (none: nothing),
+        // as `Operation::Sql` documents; such files need no [[downgrade]].
+        let sql_only = m
+            .upgrade
+            .iter()
+            .all(|op| matches!(op, crate::Operation::Sql { .. }));
+        if !m.upgrade.is_empty() && m.downgrade.is_empty() && !m.irreversible && !sql_only {
             return refuse(format!(
                 "revision {} has {} upgrade operation(s) and no [[downgrade]]: write the \
                  operations that undo them, or say `irreversible = true` if they cannot be undone",

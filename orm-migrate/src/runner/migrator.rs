@@ -84,15 +84,31 @@ impl<'a> Migrator<'a> {
     pub fn upgrade(&mut self, target: &str) -> Result<Vec<String>> {
         let current = self.current()?;
         let plan = upgrade_plan(self.repo.graph(), &current, target)?;
-        if current.is_empty() {
-            self.refuse_existing_tables(&plan)?;
+        // From base over tables that exist already (made by `create_all`): the first CREATE TABLE
+        // fails, and the error says `stamp`. Found before running, acted on only if the run fails
+        // that way, so that a MySQL migration resuming partway, or another migrator that got there
+        // first, goes on as before.
+        let clashes = if current.is_empty() {
+            self.existing_tables(&plan)?
+        } else {
+            None
+        };
+        match self.run(&plan, Direction::Up) {
+            Err(e)
+                if clashes.is_some() && {
+                    let text = e.to_string();
+                    text.contains("already exists") || text.contains("exists already")
+                } =>
+            {
+                let (tables, revision) = clashes.unwrap_or_default();
+                Err(Error::TablesExist { tables, revision })
+            }
+            other => other,
         }
-        self.run(&plan, Direction::Up)
     }
 
-    /// From base, the tables the plan creates must not exist yet: they would be made by
-    /// `create_all`, and `stamp` is how such a database is adopted (seed 003).
-    fn refuse_existing_tables(&self, plan: &[String]) -> Result<()> {
+    /// From base, the tables of the plan that exist already, and the first revision creating one.
+    fn existing_tables(&self, plan: &[String]) -> Result<Option<(Vec<String>, String)>> {
         let existing = self.engine.connection()?.table_names()?;
         for rev in plan {
             let Some(m) = self.repo.graph().get(rev) else {
@@ -108,13 +124,10 @@ impl<'a> Migrator<'a> {
                 .filter(|name| existing.iter().any(|e| e == name))
                 .collect();
             if !clashes.is_empty() {
-                return Err(Error::TablesExist {
-                    tables: clashes,
-                    revision: rev.clone(),
-                });
+                return Ok(Some((clashes, rev.clone())));
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Downgrades to `target` (`base`, `-N`, a revision prefix); returns the revisions undone.
@@ -312,18 +325,36 @@ impl<'a> Migrator<'a> {
         };
         let mut state = SchemaState::from_tables(reflect(conn)?);
         let statements = ddl::render_all(ops, &mut state, kind)?;
-        let kept = if kind == DialectKind::Sqlite {
-            sqlite_kept(conn, &rebuilt_tables(&statements))?
+        let kept_for = if kind == DialectKind::Sqlite {
+            rebuilt_tables(&statements)
         } else {
             Vec::new()
         };
-        for (_, name, _) in kept.iter().filter(|(k, _, _)| k == "view") {
-            conn.batch_execute(&format!("DROP VIEW \"{}\"", name.replace('"', "\"\"")))?;
+        let kept = sqlite_kept(conn, &kept_for)?;
+        // The rebuild's final `ALTER TABLE _orm_tmp_x RENAME TO x` must leave the views and the
+        // other tables' triggers that name `x` alone (they name the table, which is back under
+        // that name): the legacy rename does not rewrite or check them.
+        let legacy_rename = !kept_for.is_empty();
+        if legacy_rename {
+            conn.batch_execute("PRAGMA legacy_alter_table = ON")?;
         }
-        for sql in &statements {
-            conn.batch_execute(sql).map_err(untmp)?;
+        let ran = statements
+            .iter()
+            .try_for_each(|sql| conn.batch_execute(sql).map_err(untmp));
+        if legacy_rename {
+            conn.batch_execute("PRAGMA legacy_alter_table = OFF")?;
         }
+        ran?;
         for (kind, name, sql) in &kept {
+            let present = conn
+                .query(
+                    "SELECT 1 FROM sqlite_master WHERE name = ?1",
+                    &[orm_core::Value::Text(name.clone())],
+                )?
+                .rows;
+            if !present.is_empty() {
+                continue; // made again by the migration itself
+            }
             conn.batch_execute(sql).map_err(|e| {
                 Error::Unsupported(format!(
                     "the rebuild could not re-create the {kind} `{name}` as it was written ({sql}): \
@@ -495,9 +526,8 @@ fn rebuilt_tables(statements: &[String]) -> Vec<String> {
 }
 
 /// What a rebuild of `tables` would lose and the models do not describe, to write back verbatim
-/// afterwards: their triggers and partial or expression indexes, and every view (SQLite refuses
-/// the rebuild of a table a view reads, so views are dropped first and made again). As
-/// `(type, name, sql)`, views first.
+/// afterwards: their triggers and partial or expression indexes, as `(type, name, sql)`. (Views
+/// stay: the rename that ends a rebuild is the legacy one, which leaves them be.)
 fn sqlite_kept(conn: &mut Connection, tables: &[String]) -> Result<Vec<(String, String, String)>> {
     if tables.is_empty() {
         return Ok(Vec::new());
@@ -505,8 +535,8 @@ fn sqlite_kept(conn: &mut Connection, tables: &[String]) -> Result<Vec<(String, 
     let rows = conn
         .query(
             "SELECT type, name, tbl_name, sql FROM sqlite_master \
-             WHERE sql IS NOT NULL AND type IN ('view', 'trigger', 'index') \
-             ORDER BY CASE type WHEN 'view' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, rowid",
+             WHERE sql IS NOT NULL AND type IN ('trigger', 'index') \
+             ORDER BY CASE type WHEN 'index' THEN 0 ELSE 1 END, rowid",
             &[],
         )?
         .rows;
@@ -517,16 +547,22 @@ fn sqlite_kept(conn: &mut Connection, tables: &[String]) -> Result<Vec<(String, 
     let mut kept = Vec::new();
     for r in &rows {
         let (kind, name, table, sql) = (text(&r[0]), text(&r[1]), text(&r[2]), text(&r[3]));
-        let on_rebuilt = tables.contains(&table);
-        let keep = match kind.as_str() {
-            "view" => true,
-            "trigger" => on_rebuilt,
-            _ => {
-                on_rebuilt && {
-                    let partial = sql.to_ascii_uppercase().contains(" WHERE ");
-                    crate::reflect::sqlite::unmodelled_index(conn, &name, partial)?
-                }
-            }
+        if !tables.contains(&table) {
+            continue;
+        }
+        let keep = kind == "trigger" || {
+            let partial = conn
+                .query(
+                    "SELECT partial FROM pragma_index_list(?1) WHERE name = ?2",
+                    &[
+                        orm_core::Value::Text(table.clone()),
+                        orm_core::Value::Text(name.clone()),
+                    ],
+                )?
+                .rows
+                .first()
+                .is_some_and(|r| matches!(r[0], orm_core::Value::I64(1)));
+            crate::reflect::sqlite::unmodelled_index(conn, &name, partial)?
         };
         if keep {
             kept.push((kind, name, sql));

@@ -3,10 +3,15 @@
 //!
 //! - it tells the client to stop at the first error: `.bail on` for `sqlite3`, `\set ON_ERROR_STOP
 //!   on` for `psql` (the `mysql` client stops by default when it reads a script from its input);
-//! - each revision runs in its own transaction, which first checks that the database is at the
-//!   revision before it (a guard row that a `CHECK` refuses otherwise), so that no revision applies
-//!   after one that failed, whatever the client does after an error;
+//! - each revision runs in its own transaction (on MySQL, whose DDL commits as it runs, as far as
+//!   it goes), which first checks that the database is at the revision before it and fails
+//!   otherwise: a script written for another revision, or run a second time, changes nothing;
 //! - the version table is updated inside that transaction.
+//!
+//! A client that goes on after an error anyway (`mysql --force`, a tool that ignores `.bail`) is
+//! still stopped at the next revision on PostgreSQL, whose failed transaction commits nothing; on
+//! SQLite and MySQL the rest of the failing revision would run, which is why the scripts tell the
+//! clients to stop.
 
 use orm_core::dialect::dialect_for;
 use orm_core::{Dialect, DialectKind};
@@ -20,6 +25,10 @@ use crate::repository::Repository;
 
 /// The temporary table of the guard rows.
 const GUARD: &str = "orm_version_guard";
+
+/// The guard's "no": a scalar subquery of two rows, an error on PostgreSQL and MySQL (even a MySQL
+/// that parses CHECK and ignores it), and 0 on SQLite, which its CHECK refuses.
+const FAIL: &str = "(SELECT 0 UNION ALL SELECT 0)";
 
 /// The SQL that upgrades a database at `from` (revisions; empty for base) to `target`, one
 /// transaction per revision, with the version-table updates, for `dialect`.
@@ -79,7 +88,7 @@ fn script(
     }
     out.push_str(&format!("{};\n", version::create_sql(d)));
     out.push_str(&format!(
-        "CREATE TEMPORARY TABLE {} (ok INTEGER NOT NULL CHECK (ok = 1));\n\n",
+        "CREATE TEMPORARY TABLE IF NOT EXISTS {} (ok INTEGER NOT NULL CHECK (ok = 1));\n\n",
         d.quoted(GUARD)
     ));
     let verb = if up { "upgrade" } else { "downgrade" };
@@ -151,7 +160,7 @@ fn guard(d: &dyn Dialect, rows: &[String]) -> String {
     let column = d.quoted("version_num");
     if rows.is_empty() {
         return format!(
-            "INSERT INTO {} (ok) SELECT CASE WHEN (SELECT COUNT(*) FROM {table}) = 0 THEN 1 ELSE 0 END",
+            "INSERT INTO {} (ok) SELECT CASE WHEN (SELECT COUNT(*) FROM {table}) = 0 THEN 1 ELSE {FAIL} END",
             d.quoted(GUARD)
         );
     }
@@ -166,7 +175,7 @@ fn guard(d: &dyn Dialect, rows: &[String]) -> String {
     let listed = format!("{column} IN ({})", literals.join(", "));
     format!(
         "INSERT INTO {} (ok) SELECT CASE WHEN (SELECT COUNT(*) FROM {table} WHERE {listed}) = {n} \
-         AND (SELECT COUNT(*) FROM {table}) = {n} THEN 1 ELSE 0 END",
+         AND (SELECT COUNT(*) FROM {table}) = {n} THEN 1 ELSE {FAIL} END",
         d.quoted(GUARD),
         n = rows.len()
     )
