@@ -57,15 +57,7 @@ pub fn check_migrations(
     models: &Metadata,
 ) -> Result<Report> {
     let repo = Repository::open(dir)?;
-    let heads: Vec<String> = repo
-        .graph()
-        .heads()
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    if heads.len() > 1 {
-        return Err(Error::MultipleHeads { heads });
-    }
+    repo.graph().head()?; // one head, or Error::MultipleHeads naming them
     let mut migrator = Migrator::new(engine, &repo).with_printer(|_| {});
     if !migrator.current()?.is_empty() {
         return Err(Error::Unsupported(

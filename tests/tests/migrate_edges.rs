@@ -516,7 +516,15 @@ fn pipe(t: &Target, script: &str) -> Option<bool> {
         c.arg(t.url.split('?').next().unwrap_or(&t.url)).arg("-q");
         c
     } else {
-        return None; // MySQL: its client stops at the first error by default
+        // mysql://user@host:port/database: the mariadb client, reading the script from its input.
+        let rest = t.url.trim_start_matches("mysql://");
+        let (user, rest) = rest.split_once('@').unwrap_or(("root", rest));
+        let (address, rest) = rest.split_once('/').unwrap_or((rest, ""));
+        let (host, port) = address.split_once(':').unwrap_or((address, "3306"));
+        let database = rest.split('?').next().unwrap_or(rest);
+        let mut c = std::process::Command::new("mariadb");
+        c.args(["-h", host, "-P", port, "-u", user, database]);
+        c
     };
     let child = command
         .stdin(std::process::Stdio::piped())
@@ -546,7 +554,7 @@ fn pipe(t: &Target, script: &str) -> Option<bool> {
     Some(child.wait().expect("the client ends").success())
 }
 
-/// Offline SQL piped into `sqlite3` and `psql` as they come: a revision that fails half-way (a
+/// Offline SQL piped into `sqlite3`, `psql` and `mariadb` as they come: a revision that fails half-way (a
 /// destructive statement after the failing one) stops the script; the database stays at the last
 /// good revision with every row, and no later revision applies. `downgrade --sql` undoes a range.
 #[test]

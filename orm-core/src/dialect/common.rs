@@ -52,6 +52,12 @@ pub trait Dialect: Send + Sync + fmt::Debug + 'static {
     /// Writes the placeholder of the `n`th bound parameter (1-based).
     fn placeholder(&self, n: usize, out: &mut String);
 
+    /// What every connection sets up before its first statement, as SQL (MySQL's session
+    /// `sql_mode` and time zone), so that a script run by another client means the same.
+    fn session_setup_sql(&self) -> Option<&'static str> {
+        None
+    }
+
     /// The statement that starts a transaction.
     fn begin_sql(&self) -> &'static str {
         "BEGIN"

@@ -87,6 +87,11 @@ impl Dialect for MySql {
         out.push('?');
     }
 
+    /// UTC, strict, no backslash escapes, and `"` quoting identifiers, as the other databases.
+    fn session_setup_sql(&self) -> Option<&'static str> {
+        Some(SESSION_SETUP)
+    }
+
     fn begin_sql(&self) -> &'static str {
         "START TRANSACTION"
     }
@@ -250,6 +255,10 @@ impl Dialect for MySql {
         64
     }
 }
+
+/// The session setup of every MySQL connection ([`Dialect::session_setup_sql`]).
+pub(crate) const SESSION_SETUP: &str = "SET time_zone = '+00:00', \
+     sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES,NO_BACKSLASH_ESCAPES,ANSI_QUOTES')";
 
 #[cfg(test)]
 mod tests {

@@ -162,16 +162,9 @@ fn execute(
         }
         Command::Revision { message } => {
             let mut repo = Repository::open(dir)?;
-            let heads: Vec<String> = repo
-                .graph()
-                .heads()
-                .into_iter()
-                .map(str::to_owned)
-                .collect();
-            if heads.len() > 1 {
-                return Err(Error::MultipleHeads { heads });
-            }
-            let (_, path) = repo.add(message, heads, Vec::new(), Vec::new())?;
+            let head = repo.graph().head()?.map(str::to_owned);
+            let (_, path) =
+                repo.add(message, head.into_iter().collect(), Vec::new(), Vec::new())?;
             line(out, &format!("  Generating {} ... done", path.display()))?;
         }
         Command::Upgrade { target, sql: true } => {

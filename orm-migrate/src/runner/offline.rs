@@ -86,6 +86,11 @@ fn script(
         DialectKind::Postgres => out.push_str("\\set ON_ERROR_STOP on\n"),
         _ => out.push_str("-- The mysql client stops at the first error of a script it reads.\n"),
     }
+    // The session the online runner's connections have (MySQL's `"` quoting, strict mode, UTC),
+    // so that the SQL steps of the files mean the same here.
+    if let Some(setup) = d.session_setup_sql() {
+        out.push_str(&format!("{setup};\n"));
+    }
     out.push_str(&format!("{};\n", version::create_sql(d)));
     out.push_str(&format!(
         "CREATE TEMPORARY TABLE IF NOT EXISTS {} (ok INTEGER NOT NULL CHECK (ok = 1));\n\n",

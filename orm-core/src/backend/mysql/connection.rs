@@ -18,8 +18,7 @@ const STATEMENT_CACHE: usize = 256;
 
 /// What every session is set to on connecting, so that the dialect's SQL means the same on any
 /// server: timestamps in UTC, strict inserts, standard string literals.
-const SESSION_SETUP: &str = "SET time_zone = '+00:00', \
-     sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES,NO_BACKSLASH_ESCAPES,ANSI_QUOTES')";
+use crate::dialect::mysql::SESSION_SETUP;
 
 /// One MySQL or MariaDB connection with its prepared statements.
 pub(crate) struct MySqlBackend {
